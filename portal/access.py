@@ -1,0 +1,208 @@
+"""Who may see and do what: the one module every view and queryset asks (SPEC §1, R-SEC-1).
+
+Roles are Django groups created by a data migration. Views declare their rule with one of
+the decorators below; ``AccessRuleMiddleware`` refuses any view that declares none (deny by
+default), and ``tests/test_url_access.py`` walks every URL to prove it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.contrib.auth.decorators import login_not_required
+
+
+class Role(StrEnum):
+    PROVIDER = "provider"
+    MCO = "mco"
+    HFS = "hfs"
+    REGISTRATION_ADMIN = "registration_admin"
+
+    @property
+    def group_name(self):
+        return GROUP_NAMES[self]
+
+    @property
+    def label(self):
+        return LABELS[self]
+
+
+GROUP_NAMES = {
+    Role.PROVIDER: "Provider users",
+    Role.MCO: "MCO staff",
+    Role.HFS: "HFS portal staff",
+    Role.REGISTRATION_ADMIN: "Registration admins",
+}
+LABELS = {
+    Role.PROVIDER: "Provider user",
+    Role.MCO: "MCO staff",
+    Role.HFS: "HFS portal staff",
+    Role.REGISTRATION_ADMIN: "Registration admin",
+}
+ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
+# R-SEC-3: these roles must use multi-factor authentication.
+STAFF_ROLES = frozenset({Role.MCO, Role.HFS, Role.REGISTRATION_ADMIN})
+# Roles a person with the manage_people permission may invite (providers register instead).
+INVITABLE_ROLES = (Role.MCO, Role.HFS)
+
+
+def roles_of(user) -> frozenset[Role]:
+    """The person's roles, read once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        names = user.groups.values_list("name", flat=True)
+        cached = frozenset(ROLE_BY_GROUP[n] for n in names if n in ROLE_BY_GROUP)
+        user._portal_roles = cached
+    return cached
+
+
+def forget_roles(user):
+    """Drop the cached roles after the person's groups change."""
+    user.__dict__.pop("_portal_roles", None)
+
+
+def has_role(user, *roles: Role) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def is_provider_user(user) -> bool:
+    return has_role(user, Role.PROVIDER)
+
+
+def is_mco_staff(user) -> bool:
+    return has_role(user, Role.MCO) and user.mco_id is not None
+
+
+def is_hfs_staff(user) -> bool:
+    return has_role(user, Role.HFS)
+
+
+def is_registration_admin(user) -> bool:
+    return has_role(user, Role.REGISTRATION_ADMIN)
+
+
+def needs_mfa(user) -> bool:
+    """R-SEC-3: staff (MCO, HFS, registration admins) and Django superusers."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(roles_of(user) & STAFF_ROLES) or user.is_superuser
+
+
+def can_manage_people(user) -> bool:
+    """Registration admins, and HFS staff granted the permission, invite and deactivate staff."""
+    return has_role(user, Role.HFS, Role.REGISTRATION_ADMIN) and user.has_perm(
+        "portal.manage_people"
+    )
+
+
+def can_edit_reference_data(user) -> bool:
+    return is_hfs_staff(user)
+
+
+def people_visible_to(user):
+    """The staff a people manager may see and deactivate: MCO and HFS staff, and admins."""
+    from portal.models import User
+
+    if not can_manage_people(user):
+        return User.objects.none()
+    staff_groups = [GROUP_NAMES[r] for r in STAFF_ROLES]
+    return (
+        User.objects.filter(groups__name__in=staff_groups)
+        .exclude(pk=user.pk)
+        .distinct()
+        .select_related("mco")
+        .prefetch_related("groups")
+    )
+
+
+def home_url_name(user) -> str:
+    """The page a person lands on after signing in, by role (most specific first)."""
+    roles = roles_of(user)
+    for role, name in (
+        (Role.HFS, "hfs_home"),
+        (Role.REGISTRATION_ADMIN, "registration_admin_home"),
+        (Role.MCO, "mco_home"),
+        (Role.PROVIDER, "provider_home"),
+    ):
+        if role in roles:
+            return name
+    return "no_role_home"
+
+
+# --- Declaring a view's rule ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """Who may open a view. ``public``: anyone, signed in or not; otherwise a signed-in
+    person, holding one of ``roles`` when given, and passing ``check`` when given."""
+
+    public: bool = False
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    check: object = None
+    description: str = ""
+
+    def allows(self, user) -> bool:
+        if self.public:
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.roles and not (roles_of(user) & self.roles):
+            return False
+        return self.check is None or bool(self.check(user))
+
+
+def _declare(rule):
+    def decorate(view):
+        if rule.public:
+            view = login_not_required(view)
+        view.portal_access = rule
+        return view
+
+    return decorate
+
+
+def public(view):
+    """Anyone may open this view, signed in or not."""
+    return _declare(AccessRule(public=True, description="public"))(view)
+
+
+def signed_in(view):
+    """Any signed-in person, whatever the role."""
+    return _declare(AccessRule(description="any signed-in person"))(view)
+
+
+def for_roles(*roles: Role, check=None):
+    """Signed-in people holding one of ``roles`` (and passing ``check``, when given)."""
+    desc = " or ".join(r.label for r in roles)
+    return _declare(AccessRule(roles=frozenset(roles), check=check, description=desc))
+
+
+# Views that come from libraries and guard themselves: allauth's pages (sign-in, sign-up,
+# e-mail, MFA) and Django's admin (staff accounts only, with its own login check).
+THIRD_PARTY_RULES = {
+    "allauth.": AccessRule(public=True, description="allauth (guards its own pages)"),
+    "django.contrib.admin.": AccessRule(public=True, description="Django admin (is_staff)"),
+    "django.views.static": AccessRule(public=True, description="static files (DEBUG only)"),
+    "django.contrib.staticfiles.": AccessRule(public=True, description="static (DEBUG only)"),
+}
+
+
+def rule_for_view(view_func):
+    """The rule a view declares, or None (which the middleware refuses)."""
+    rule = getattr(view_func, "portal_access", None)
+    if rule is None:
+        view_class = getattr(view_func, "view_class", None) or getattr(
+            view_func, "cls", None
+        )
+        rule = getattr(view_class, "portal_access", None)
+    if rule is not None:
+        return rule
+    module = getattr(view_func, "__module__", "") or ""
+    for prefix, third_party_rule in THIRD_PARTY_RULES.items():
+        if module.startswith(prefix):
+            return third_party_rule
+    return None

@@ -1,0 +1,20 @@
+"""django-allauth adapters: where a person lands, and who may remove an authenticator."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.urls import reverse
+
+from portal import access
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        return reverse(access.home_url_name(request.user))
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator):
+        """Staff may not switch two-step verification off (R-SEC-3)."""
+        if access.needs_mfa(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

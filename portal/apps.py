@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal: accounts, roles and reference data"
+
+    def ready(self):
+        from portal import checks, signals  # noqa: F401  (registers checks and receivers)

@@ -1,0 +1,32 @@
+"""Template context: the role-aware navigation."""
+
+from django.urls import reverse
+
+from portal import access
+from portal.access import Role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    roles = access.roles_of(user)
+    items = []
+    if Role.PROVIDER in roles:
+        items.append(("My provider work", reverse("provider_home")))
+    if Role.MCO in roles:
+        items.append(("MCO queue", reverse("mco_home")))
+    if Role.HFS in roles:
+        items.append(("HFS work", reverse("hfs_home")))
+        items.append(("MCOs", reverse("mco_list")))
+    if Role.REGISTRATION_ADMIN in roles:
+        items.append(("Registrations", reverse("registration_admin_home")))
+    if access.can_manage_people(user):
+        items.append(("People", reverse("people_list")))
+    items.append(("Account", reverse("account_settings")))
+    path = request.path
+    nav = [
+        {"label": label, "url": url, "current": path == url or path.startswith(url + "/")}
+        for label, url in items
+    ]
+    return {"nav_items": nav, "user_roles": sorted(r.label for r in roles)}

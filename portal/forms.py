@@ -1,0 +1,81 @@
+"""Forms of the portal app, and the renderer that gives every form in the portal (ours and
+allauth's) the same USWDS field component: label, hint, error message, aria-describedby
+and aria-invalid (SPEC R-SEC-5)."""
+
+from django import forms
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+
+from portal.access import INVITABLE_ROLES, Role
+from portal.models import MCO, User
+
+WIDGET_CLASSES = {
+    "checkbox": "usa-checkbox__input",
+    "radio": "usa-radio__input",
+    "select": "usa-select",
+    "textarea": "usa-textarea",
+    "file": "usa-file-input",
+}
+
+
+class UswdsBoundField(BoundField):
+    """Adds the USWDS class for the widget's kind; Django adds the ARIA attributes."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        kind = getattr(widget, "input_type", None) or self.widget_type
+        css = WIDGET_CLASSES.get(kind, "usa-input")
+        if self.errors and css in ("usa-input", "usa-select", "usa-textarea"):
+            css += f" {css}--error"
+        existing = attrs.get("class") or widget.attrs.get("class", "")
+        attrs["class"] = f"{css} {existing}".strip()
+        return attrs
+
+
+class PortalFormRenderer(TemplatesSetting):
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"
+    bound_field_class = UswdsBoundField
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address", help_text="The invitation is sent to this address."
+    )
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "- Select -")] + [(r.value, r.label) for r in INVITABLE_ROLES],
+    )
+    mco = forms.ModelChoiceField(
+        label="MCO",
+        queryset=MCO.objects.all(),
+        required=False,
+        empty_label="- Select -",
+        help_text="Required for MCO staff: the one MCO this person works for.",
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "A person with this e-mail address already has an account. Search the "
+                "people list for them, or use another address."
+            )
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.MCO.value and not data.get("mco"):
+            self.add_error("mco", "Choose the MCO this person works for.")
+        if data.get("role") == Role.HFS.value and data.get("mco"):
+            self.add_error("mco", "HFS portal staff do not belong to an MCO; leave this blank.")
+        return data
+
+
+class MCOForm(forms.ModelForm):
+    class Meta:
+        model = MCO
+        fields = ["name", "short_name", "tracking_pattern", "tracking_example", "is_active"]

@@ -1,0 +1,80 @@
+"""Request guards: every view declares its rule (deny by default); staff enrol MFA first."""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from portal import access
+
+log = logging.getLogger(__name__)
+
+
+class AccessRuleMiddleware:
+    """Refuses a view that declares no access rule, and a person the rule does not allow.
+
+    Runs after Django's ``LoginRequiredMiddleware``, which has already sent anonymous
+    people to the sign-in page for every view not marked public.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        rule = access.rule_for_view(view_func)
+        if rule is None:
+            log.error("View %r declares no access rule; refused.", view_func)
+            raise PermissionDenied("This page declares no access rule.")
+        if not rule.allows(request.user):
+            raise PermissionDenied
+        return None
+
+
+# allauth pages a staff member needs while enrolling (sign-out, re-authentication, TOTP
+# activation, recovery codes), and the health check.
+MFA_ENROLMENT_MODULE_PREFIXES = ("allauth.",)
+MFA_EXEMPT_URL_NAMES = frozenset({"healthz", "landing"})
+
+
+class StaffMFAMiddleware:
+    """R-SEC-3: a staff member without a TOTP authenticator reaches no staff page.
+
+    allauth does not force enrolment by itself; this sends such a person to allauth's TOTP
+    activation page (which asks for the password again, then shows the QR code and, once
+    activated, the recovery codes).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not access.needs_mfa(user):
+            return None
+        module = getattr(view_func, "__module__", "") or ""
+        if module.startswith(MFA_ENROLMENT_MODULE_PREFIXES):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in MFA_EXEMPT_URL_NAMES:
+            return None
+        if has_totp(user):
+            return None
+        messages.info(
+            request,
+            "Staff accounts must use two-step verification. Set up an authenticator app "
+            "to continue.",
+        )
+        return redirect("mfa_activate_totp")
+
+
+def has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

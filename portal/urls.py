@@ -1,0 +1,44 @@
+"""URL configuration. Every view declares its access rule (portal.access)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views import home, people, public, reference
+
+urlpatterns = [
+    path("", public.landing, name="landing"),
+    path("healthz", public.healthz, name="healthz"),
+    path("home/", public.home, name="home"),
+    path("home/provider/", home.provider_home, name="provider_home"),
+    path("home/mco/", home.mco_home, name="mco_home"),
+    path("home/hfs/", home.hfs_home, name="hfs_home"),
+    path("home/registrations/", home.registration_admin_home, name="registration_admin_home"),
+    path("home/welcome/", home.no_role_home, name="no_role_home"),
+    path("account/", home.account_settings, name="account_settings"),
+    path("people/", people.people_list, name="people_list"),
+    path("people/invite/", people.invite, name="people_invite"),
+    path(
+        "people/<int:pk>/deactivate/",
+        people.set_active,
+        {"active": False},
+        name="people_deactivate",
+    ),
+    path(
+        "people/<int:pk>/reactivate/",
+        people.set_active,
+        {"active": True},
+        name="people_reactivate",
+    ),
+    path(
+        "invitation/<uidb64>/<token>/", people.accept_invitation, name="accept_invitation"
+    ),
+    path("mcos/", reference.mco_list, name="mco_list"),
+    path("mcos/<slug:slug>/edit/", reference.mco_edit, name="mco_edit"),
+    path("accounts/", include("allauth.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler403 = "portal.views.errors.permission_denied"
+handler404 = "portal.views.errors.page_not_found"
+handler500 = "portal.views.errors.server_error"

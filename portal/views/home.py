@@ -1,0 +1,37 @@
+"""Each role's home page. Later issues fill them with that role's queue."""
+
+from django.shortcuts import render
+
+from portal import access
+from portal.access import Role
+
+
+@access.for_roles(Role.PROVIDER)
+def provider_home(request):
+    return render(request, "portal/home/provider.html")
+
+
+@access.for_roles(Role.MCO)
+def mco_home(request):
+    return render(request, "portal/home/mco.html", {"mco": request.user.mco})
+
+
+@access.for_roles(Role.HFS)
+def hfs_home(request):
+    return render(request, "portal/home/hfs.html")
+
+
+@access.for_roles(Role.REGISTRATION_ADMIN)
+def registration_admin_home(request):
+    return render(request, "portal/home/registration_admin.html")
+
+
+@access.signed_in
+def no_role_home(request):
+    """A signed-in person with no role yet (e.g. a deactivated membership)."""
+    return render(request, "portal/home/no_role.html")
+
+
+@access.signed_in
+def account_settings(request):
+    return render(request, "portal/account.html", {"needs_mfa": access.needs_mfa(request.user)})

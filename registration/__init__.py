@@ -1,0 +1,1 @@
+"""Who may file: provider registrations, their approval, and provider memberships."""
