@@ -25,7 +25,8 @@ class AccessRuleMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        rule = access.rule_for_view(view_func)
+        match = request.resolver_match
+        rule = access.rule_for_view(view_func, match.app_names if match else ())
         if rule is None:
             log.error("View %r declares no access rule; refused.", view_func)
             raise PermissionDenied("This page declares no access rule.")

@@ -1,10 +1,15 @@
 """URL configuration. Every view declares its access rule (portal.access)."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import home, people, public, reference
+
+# The admin signs in through allauth (with two-step verification), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Provider Resolution Portal administration"
 
 urlpatterns = [
     path("", public.landing, name="landing"),

@@ -1,0 +1,69 @@
+"""Shared fixtures: reference data, and the named personas of STYLE.md."""
+
+import pytest
+from django.core.cache import cache
+
+from portal.reference_data import load_reference_data
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached calendars never leak from one test into another."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reference_data(db):
+    load_reference_data()
+
+
+@pytest.fixture
+def provider_user(reference_data):
+    return factories.provider_user(email="provider@example.test")
+
+
+@pytest.fixture
+def other_provider_user(reference_data):
+    return factories.provider_user(email="other-provider@example.test")
+
+
+@pytest.fixture
+def mco_staff(reference_data):
+    return factories.mco_staff("molina", email="staff@molina.example.test")
+
+
+@pytest.fixture
+def other_mco_staff(reference_data):
+    return factories.mco_staff("aetna", email="staff@aetna.example.test")
+
+
+@pytest.fixture
+def hfs_staff(reference_data):
+    return factories.hfs_staff(email="analyst@hfs.example.test")
+
+
+@pytest.fixture
+def registration_admin(reference_data):
+    return factories.registration_admin(email="admin@hfs.example.test")
+
+
+@pytest.fixture
+def stranger(reference_data):
+    """Signed in, but holding no role."""
+    return factories.UserFactory(email="stranger@example.test")
+
+
+@pytest.fixture
+def personas(
+    provider_user, mco_staff, hfs_staff, registration_admin, stranger
+):
+    return {
+        "provider": provider_user,
+        "mco": mco_staff,
+        "hfs": hfs_staff,
+        "registration_admin": registration_admin,
+        "stranger": stranger,
+    }

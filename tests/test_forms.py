@@ -1,0 +1,40 @@
+"""The one USWDS form-field component (R-SEC-5): label, hint, error, ARIA."""
+
+import pytest
+from django.urls import reverse
+
+from portal.forms import InviteForm
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_field_with_an_error_renders_label_hint_error_and_aria(reference_data):
+    form = InviteForm(data={"email": "not-an-address", "role": "mco"})
+    html = str(form)
+    assert '<label class="usa-label usa-label--error" for="id_email">' in html
+    assert 'id="id_email_helptext"' in html
+    assert 'id="id_email_error"' in html
+    assert 'aria-describedby="id_email_helptext id_email_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert "usa-input usa-input--error" in html
+    assert 'value="not-an-address"' in html
+    assert "usa-form-group--error" in html
+
+
+def test_a_valid_field_has_no_error_markup(reference_data):
+    form = InviteForm(data={"email": "ok@example.test"})
+    form.is_valid()
+    html = str(form["email"].as_field_group())
+    assert "usa-error-message" not in html
+    assert "aria-invalid" not in html
+    assert 'class="usa-input"' in html
+
+
+def test_selects_get_the_uswds_select_class(reference_data):
+    assert 'class="usa-select"' in str(InviteForm()["role"])
+
+
+def test_allauth_forms_use_the_same_component(client, db):
+    html = client.get(reverse("account_login")).content.decode()
+    assert 'class="usa-label"' in html
+    assert 'class="usa-input"' in html

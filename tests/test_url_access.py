@@ -1,0 +1,150 @@
+"""Deny by default: a walk over every URL pattern (SPEC §1, R-SEC-1).
+
+Fails when a view declares no access rule, when an anonymous person gets anything but the
+sign-in page from a page that is not public, or when a role reaches a page not meant for it.
+A new page must be added to EXPECTED below, which is the access matrix in one place.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal import access
+
+OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.")
+ALL = {"provider", "mco", "hfs", "registration_admin", "stranger"}
+
+# url name -> the personas who may open it ("public" = anyone, signed in or not).
+EXPECTED = {
+    "landing": "public",
+    "healthz": "public",
+    "accept_invitation": "public",
+    "home": ALL,
+    "no_role_home": ALL,
+    "account_settings": ALL,
+    "provider_home": {"provider"},
+    "mco_home": {"mco"},
+    "hfs_home": {"hfs"},
+    "registration_admin_home": {"registration_admin"},
+    "people_list": {"registration_admin"},
+    "people_invite": {"registration_admin"},
+    "people_deactivate": {"registration_admin"},
+    "people_reactivate": {"registration_admin"},
+    "mco_list": {"hfs"},
+    "mco_edit": {"hfs"},
+}
+
+SAMPLE_KWARGS = {"pk": 1, "slug": "molina", "uidb64": "MQ", "token": "abc-def", "key": "x"}
+
+
+def walk(resolver=None, prefix="", app_names=()):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            names = app_names + ((entry.app_name,) if entry.app_name else ())
+            yield from walk(entry, prefix + str(entry.pattern), names)
+        elif isinstance(entry, URLPattern):
+            entry.app_names = app_names
+            yield prefix + str(entry.pattern), entry
+
+
+def sample_url(route, pattern):
+    """A concrete address for a pattern, its parameters filled with sample values."""
+    if pattern.name:
+        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        try:
+            return reverse(pattern.name, kwargs={n: SAMPLE_KWARGS.get(n, "1") for n in names})
+        except Exception:  # noqa: S110 (a regex route; built by hand below)
+            pass
+    url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(SAMPLE_KWARGS.get(m.group(1), "1")), route)
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(SAMPLE_KWARGS.get(m.group(1), "1")), url)
+    return "/" + url.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def our_patterns():
+    return [
+        (route, p)
+        for route, p in walk()
+        if getattr(p.callback, "__module__", "").startswith(OUR_APPS)
+    ]
+
+
+def test_every_view_declares_an_access_rule():
+    missing = [
+        route for route, p in walk() if access.rule_for_view(p.callback, p.app_names) is None
+    ]
+    assert missing == []
+
+
+def test_our_views_declare_their_rule_themselves():
+    """Our own views may not lean on the third-party fallbacks."""
+    for route, p in our_patterns():
+        assert getattr(p.callback, "portal_access", None) is not None, route
+
+
+def test_the_access_matrix_names_every_page_of_ours():
+    names = {p.name for _, p in our_patterns()}
+    assert names == set(EXPECTED), "add the new page to EXPECTED with who may open it"
+
+
+@pytest.mark.django_db
+def test_anonymous_people_get_the_sign_in_page_from_every_non_public_page(client, reference_data):
+    login = reverse("account_login")
+    for route, p in walk():
+        rule = access.rule_for_view(p.callback, p.app_names)
+        if rule.public and getattr(p.callback, "login_required", True) is False:
+            continue
+        url = sample_url(route, p)
+        response = client.get(url, follow=True)
+        assert response.redirect_chain, (route, response.status_code)
+        final = response.redirect_chain[-1][0]
+        assert final.startswith(login), (route, final)
+        assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_public_pages_open_without_signing_in(client, reference_data):
+    for name, who in EXPECTED.items():
+        if who != "public":
+            continue
+        pattern = next(p for _, p in our_patterns() if p.name == name)
+        route = next(r for r, p in our_patterns() if p.name == name)
+        response = client.get(sample_url(route, pattern))
+        assert response.status_code in (200, 404), (name, response.status_code)
+        assert "account/login" not in response.get("Location", "")
+
+
+@pytest.mark.django_db
+def test_each_role_reaches_exactly_its_pages(client, personas):
+    for route, p in our_patterns():
+        allowed = EXPECTED[p.name]
+        if allowed == "public":
+            continue
+        url = sample_url(route, p)
+        for persona, user in personas.items():
+            client.force_login(user)
+            response = client.get(url)
+            if persona in allowed:
+                assert response.status_code not in (403, 500), (p.name, persona)
+                assert "/accounts/login/" not in response.get("Location", ""), (p.name, persona)
+            else:
+                assert response.status_code in (403, 404), (p.name, persona, response.status_code)
+            client.logout()
+
+
+@pytest.mark.django_db
+def test_a_view_without_a_rule_is_refused(rf, provider_user):
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from portal.middleware import AccessRuleMiddleware
+
+    def undeclared(request):
+        return HttpResponse("secret")
+
+    request = rf.get("/x")
+    request.user = provider_user
+    middleware = AccessRuleMiddleware(lambda r: HttpResponse())
+    with pytest.raises(PermissionDenied):
+        middleware.process_view(request, undeclared, (), {})
