@@ -19,3 +19,7 @@ def _schedule_periodic_tasks(sender, **kwargs):
         settings.OUTBOX_SWEEP_SECONDS, sender.signature("portal.send_pending_notifications"),
         name="send pending notifications",
     )
+    sender.add_periodic_task(
+        settings.DEADLINE_SWEEP_SECONDS, sender.signature("deadlines.enforce_due_clocks"),
+        name="enforce due clocks",
+    )

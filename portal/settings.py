@@ -290,3 +290,9 @@ FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
 # The Django admin (superusers only) lives at an address of the deployment's choosing.
 ADMIN_URL = env.str("ADMIN_URL", default="django-admin/")
+
+# --- Deadlines (SPEC §5) --------------------------------------------------------------
+# R-CLK-3: a calendar-day period whose last day is not a business day runs to the next one.
+DEADLINES_ROLL_FORWARD = env.bool("DEADLINES_ROLL_FORWARD", default=True)
+# The party who must act is reminded this many business days before a clock runs out.
+CLOCK_REMINDER_BUSINESS_DAYS = env.int("CLOCK_REMINDER_BUSINESS_DAYS", default=2)

@@ -1,0 +1,251 @@
+"""The clock engine's public functions (SPEC §5, R-CLK-2..5).
+
+Other apps start and stop clocks on their subjects (a ticket, a registration) through these
+functions, and register what happens on expiry in ``deadlines.kinds``. Nothing else writes
+a clock.
+
+Concurrency (R-CLK-5): every function that ends or acts on a clock first locks the
+subject's row, then claims the clock with a conditional update (``outcome = ''``). A user's
+action on the subject locks the same row first, so the action and the sweep are serialised:
+whichever runs first wins, and the other sees the clock already ended and does nothing.
+Two sweeps at once, or a sweep run twice, act on each clock exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from deadlines import calendar, kinds
+from deadlines.models import Clock, ClockChange, Outcome
+
+log = logging.getLogger(__name__)
+
+
+def local_date(moment: datetime.datetime) -> datetime.date:
+    """The Central-time date of an aware moment (day 0 of a clock, R-CLK-2)."""
+    return timezone.localtime(moment, calendar.CENTRAL).date()
+
+
+def _reminder_moment(start: datetime.datetime, due_date: datetime.date):
+    """The start of the business day ``CLOCK_REMINDER_BUSINESS_DAYS`` before the last day;
+    None when that is not after the start (a short clock needs no reminder)."""
+    before = settings.CLOCK_REMINDER_BUSINESS_DAYS
+    day = due_date
+    for _ in range(before):
+        day -= datetime.timedelta(days=1)
+        while not calendar.is_business_day(day):
+            day -= datetime.timedelta(days=1)
+    moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=calendar.CENTRAL)
+    return moment if moment > start else None
+
+
+def start_clock(
+    kind: kinds.ClockKind | str,
+    subject,
+    *,
+    at: datetime.datetime | None = None,
+    event: str = "",
+    length: int | None = None,
+    extra_calendar_days: int = 0,
+) -> Clock:
+    """Start a clock of ``kind`` on ``subject`` at ``at`` (now by default)."""
+    kind = kinds.get_kind(kind) if isinstance(kind, str) else kind
+    at = at or timezone.now()
+    start = local_date(at)
+    length = kind.length if length is None else length
+    due_date = kinds.compute_due_date(start, kind.unit, length, extra_calendar_days)
+    return Clock.objects.create(
+        kind=kind.key,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        unit=kind.unit.value,
+        length=length,
+        extra_calendar_days=extra_calendar_days,
+        started_at=at,
+        start_date=start,
+        start_event=event,
+        due_date=due_date,
+        due_at=calendar.deadline_moment(due_date),
+        remind_at=_reminder_moment(at, due_date) if kind.remind else None,
+    )
+
+
+def clocks_for(subject):
+    """Every clock of a subject, in the order they fall due."""
+    return Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+    ).prefetch_related("changes")
+
+
+def running_clock(subject, kind: str) -> Clock | None:
+    return clocks_for(subject).filter(kind=kind, outcome="").first()
+
+
+def stop_clock(
+    subject, kind: str, *, outcome: str = Outcome.MET, at=None, event: str = ""
+) -> bool:
+    """End the running clock of ``kind`` on ``subject`` because someone acted. Call it inside
+    the transaction that holds the subject's row lock. Returns False when no clock of that
+    kind was running (it had expired, or was never started)."""
+    if outcome not in (Outcome.MET, Outcome.STOPPED, Outcome.CANCELLED):
+        raise ValueError(f"A person's action cannot end a clock as {outcome!r}.")
+    changed = (
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+            kind=kind,
+            outcome="",
+        ).update(outcome=outcome, stopped_at=at or timezone.now(), stop_event=event)
+    )
+    return changed == 1
+
+
+def stop_all_clocks(subject, *, outcome: str = Outcome.STOPPED, at=None, event: str = "") -> int:
+    """End every running clock on a subject (e.g. a ticket that closes)."""
+    return Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        outcome="",
+    ).update(outcome=outcome, stopped_at=at or timezone.now(), stop_event=event)
+
+
+def change_length(clock: Clock, *, length: int, reason: str, by=None) -> Clock:
+    """Give a running clock a new length (e.g. an approved extension: 30 → 60 calendar days,
+    R-FLOW-4), recording why it moved."""
+    clock = Clock.objects.select_for_update().get(pk=clock.pk)
+    if not clock.is_running:
+        raise ValueError("Only a running clock can be moved.")
+    clock.length = length
+    _recompute(clock, reason=reason, by=by)
+    return clock
+
+
+def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
+    """Recompute a running clock's due day from its own rule and record a move."""
+    new_due = kinds.compute_due_date(
+        clock.start_date, clock.unit, clock.length, clock.extra_calendar_days
+    )
+    if new_due == clock.due_date:
+        clock.save(update_fields=["length"])
+        return False
+    ClockChange.objects.create(
+        clock=clock,
+        changed_by=by,
+        old_due_date=clock.due_date,
+        new_due_date=new_due,
+        reason=reason[:500],
+    )
+    clock.due_date = new_due
+    clock.due_at = calendar.deadline_moment(new_due)
+    if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
+        clock.remind_at = _reminder_moment(clock.started_at, new_due)
+    clock.save(update_fields=["length", "due_date", "due_at", "remind_at"])
+    return True
+
+
+def recompute_for_calendar_change(days, *, reason: str, by=None) -> int:
+    """An office closure was added or removed on ``days``: move every running clock whose
+    window contains one of them; finished clocks keep their history. Returns how many moved."""
+    if not days:
+        return 0
+    first, last = min(days), max(days)
+    moved = 0
+    affected = Clock.objects.select_for_update().filter(
+        outcome="", start_date__lt=last, due_date__gte=first
+    )
+    with transaction.atomic():
+        for clock in affected:
+            moved += _recompute(clock, reason=reason, by=by)
+    return moved
+
+
+# --- The sweep (R-CLK-4) ---------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    expired: list[Clock] = field(default_factory=list)
+    reminded: list[Clock] = field(default_factory=list)
+
+
+def due_clocks(now: datetime.datetime, limit: int | None = None):
+    """Running clocks whose due moment has passed, through the partial index."""
+    qs = Clock.objects.filter(outcome="", due_at__lt=now).order_by("due_at")
+    return qs[:limit] if limit else qs
+
+
+def _lock_subject(clock: Clock) -> None:
+    model = clock.content_type.model_class()
+    list(model._base_manager.select_for_update().filter(pk=clock.object_id).values_list("pk"))
+
+
+def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 1000) -> int:
+    """Expire every clock due at ``now`` and run its kind's expiry action, each clock in
+    its own transaction. Returns how many clocks this call expired."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        clocks = list(due_clocks(now, batch).select_related("content_type"))
+        acted = 0
+        for clock in clocks:
+            acted += _expire(clock, now)
+        done += acted
+        if len(clocks) < batch or acted == 0:
+            return done
+
+
+def _expire(clock: Clock, now: datetime.datetime) -> int:
+    handler = kinds.expiry_handler(clock.kind)
+    with transaction.atomic():
+        _lock_subject(clock)
+        claimed = Clock.objects.filter(pk=clock.pk, outcome="").update(
+            outcome=Outcome.EXPIRED, stopped_at=now, stop_event="expired"
+        )
+        if claimed != 1:
+            return 0  # a person acted first, or another sweep took it
+        clock.outcome, clock.stopped_at, clock.stop_event = Outcome.EXPIRED, now, "expired"
+        if handler is None:
+            log.warning("Clock %s (%s) expired; its kind has no expiry handler.", clock.pk,
+                        clock.kind)
+        else:
+            handler(clock, now)
+    return 1
+
+
+def send_due_reminders(now: datetime.datetime | None = None) -> int:
+    """Queue the one reminder of each running clock whose reminder moment has come."""
+    now = now or timezone.now()
+    sent = 0
+    pending = Clock.objects.filter(
+        outcome="", reminded_at__isnull=True, remind_at__isnull=False, remind_at__lte=now
+    ).select_related("content_type")
+    for clock in pending:
+        with transaction.atomic():
+            claimed = Clock.objects.filter(
+                pk=clock.pk, outcome="", reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if claimed != 1:
+                continue
+            handler = kinds.reminder_handler(clock.kind)
+            if handler is not None:
+                handler(clock, now)
+            sent += 1
+    return sent
+
+
+def preview_due(now: datetime.datetime):
+    """What a sweep at ``now`` would do, without doing it (for ``--dry-run``)."""
+    expiring = list(due_clocks(now).select_related("content_type"))
+    reminding = list(
+        Clock.objects.filter(
+            outcome="", reminded_at__isnull=True, remind_at__isnull=False, remind_at__lte=now
+        ).select_related("content_type")
+    )
+    return SweepReport(expired=expiring, reminded=reminding)

@@ -1,0 +1,91 @@
+"""Stored clocks (R-CLK-5): one row per running deadline, with its due moment indexed."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    MET = "met", "Met"
+    EXPIRED = "expired", "Expired"
+    STOPPED = "stopped", "Stopped by an action"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Clock(models.Model):
+    """A deadline on a ticket or a registration.
+
+    ``outcome`` is empty while the clock runs. The sweep finds due clocks through the
+    partial index on ``due_at`` of running clocks, so its cost does not grow with the
+    number of clocks that are not due.
+    """
+
+    kind = models.CharField(max_length=50)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+
+    unit = models.CharField(max_length=10)
+    length = models.PositiveSmallIntegerField(help_text="Days, in the clock's unit.")
+    extra_calendar_days = models.PositiveSmallIntegerField(default=0)
+
+    started_at = models.DateTimeField()
+    start_date = models.DateField(help_text="Day 0, in Central time (R-CLK-2).")
+    start_event = models.CharField(max_length=200, blank=True)
+    due_date = models.DateField(help_text="The last day to act.")
+    due_at = models.DateTimeField(help_text="The end of the last day, Central time.")
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_event = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="clock_running_due_idx", condition=models.Q(outcome="")
+            ),
+            models.Index(
+                fields=["remind_at"],
+                name="clock_reminder_due_idx",
+                condition=models.Q(outcome="", reminded_at__isnull=True, remind_at__isnull=False),
+            ),
+            models.Index(fields=["content_type", "object_id", "kind"], name="clock_subject_idx"),
+        ]
+        constraints = [
+            # One running clock of a kind per subject.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind"],
+                condition=models.Q(outcome=""),
+                name="clock_one_running_per_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} clock on {self.content_type.model} {self.object_id}"
+
+    @property
+    def is_running(self):
+        return self.outcome == ""
+
+
+class ClockChange(models.Model):
+    """Why a running clock's due moment moved (an extension, an office closure)."""
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    old_due_date = models.DateField()
+    new_due_date = models.DateField()
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.clock}: {self.old_due_date} → {self.new_due_date}"

@@ -1,0 +1,61 @@
+"""``{% clock_status clock %}``: a clock in the viewer's terms (R-CLK-5).
+
+"Due Tue, Jan 12, 2027 — 3 business days left", "Due today", "Overdue by 2 business days",
+"Met on Jan 8, 2027", each with a ``<time datetime=…>`` element.
+"""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from deadlines import calendar
+from deadlines.models import Outcome
+
+register = template.Library()
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe(clock, now=None):
+    """(text before the date, date text, text after, ISO moment) for a clock."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, calendar.CENTRAL).date()
+    due = clock.due_date
+    if clock.outcome:
+        stopped = timezone.localtime(clock.stopped_at, calendar.CENTRAL)
+        verb = {
+            Outcome.MET: "Met on",
+            Outcome.EXPIRED: "Expired on",
+            Outcome.STOPPED: "Stopped on",
+            Outcome.CANCELLED: "Cancelled on",
+        }[clock.outcome]
+        return verb, f"{stopped:%b} {stopped.day}, {stopped.year}", "", stopped.isoformat()
+    unit = "business day" if clock.unit == "business" else "day"
+    if now > clock.due_at:
+        if clock.unit == "business":
+            late = calendar.business_days_between(due, today)
+        else:
+            late = (today - due).days
+        late = max(late, 1)
+        return f"Overdue by {_plural(late, unit)}; was due", _day(due), "", clock.due_at.isoformat()
+    if due == today:
+        return "Due today,", _day(due), "", clock.due_at.isoformat()
+    if clock.unit == "business":
+        left = calendar.business_days_between(today, due)
+    else:
+        left = (due - today).days
+    return "Due", _day(due), f"— {_plural(left, unit)} left", clock.due_at.isoformat()
+
+
+def _day(day):
+    return f"{day:%a}, {day:%b} {day.day}, {day.year}"
+
+
+@register.simple_tag
+def clock_status(clock, now=None):
+    before, when, after, iso = describe(clock, now)
+    if after:
+        return format_html('{} <time datetime="{}">{}</time> {}', before, iso, when, after)
+    return format_html('{} <time datetime="{}">{}</time>', before, iso, when)
