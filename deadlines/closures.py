@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -70,8 +71,13 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "deadlines:closure-days:version"
 
-# (version token, closures) of the last load in this process; None when there is none.
-_local_copy: tuple[str, Mapping[datetime.date, str]] | None = None
+# (version token, closures, when the token was last checked) of the last load in this
+# process; None when there is none.
+_local_copy: tuple[str, Mapping[datetime.date, str], float] | None = None
+# A process trusts its copy this long before asking the cache for the version again, so
+# a hot loop of calendar calls does not make one cache round trip per call. A change made
+# in another process is seen within this time; a change made here is seen at once.
+RECHECK_SECONDS = 1.0
 
 
 # --- Changing the closure days -------------------------------------------------------------
@@ -163,17 +169,27 @@ def extra_closures() -> Mapping[datetime.date, str]:
     global _local_copy
     if _has_uncommitted_change():
         return _load()
+    local = _local_copy
+    if local is not None and time.monotonic() - local[2] < RECHECK_SECONDS:
+        return local[1]
     token = cache.get(VERSION_KEY)
     if token is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         token = cache.get(VERSION_KEY)
-    local = _local_copy
     if local is not None and local[0] == token:
+        _local_copy = (token, local[1], time.monotonic())
         return local[1]
     closures = _load()
     if token is not None:
-        _local_copy = (token, closures)
+        _local_copy = (token, closures, time.monotonic())
     return closures
+
+
+def forget_local_copy() -> None:
+    """Drop this process's copy (tests call it between tests: a rolled-back test's closure
+    days must not survive in the copy for the recheck time)."""
+    global _local_copy
+    _local_copy = None
 
 
 def calendar_was_changed() -> None:

@@ -245,14 +245,25 @@ def test_a_committed_change_makes_other_processes_reload(
 
 
 def test_a_new_version_from_another_process_is_loaded_once(
-    django_assert_num_queries, django_assert_max_num_queries
+    django_assert_num_queries, django_assert_max_num_queries, monkeypatch
 ):
+    monkeypatch.setattr(closures, "RECHECK_SECONDS", 0)  # ask the cache on every call
     assert is_business_day(d("2027-02-03"))
     ClosureDay.objects.bulk_create([ClosureDay(date=d("2027-02-03"), reason="Elsewhere")])
     cache.set(closures.VERSION_KEY, "set-by-another-process")  # as its commit would
     with django_assert_num_queries(1):
         assert not is_business_day(d("2027-02-03"))
         assert not is_business_day(d("2027-02-03"))
+
+
+def test_another_processs_change_is_seen_within_the_recheck_time(monkeypatch):
+    assert is_business_day(d("2027-02-03"))
+    ClosureDay.objects.bulk_create([ClosureDay(date=d("2027-02-03"), reason="Elsewhere")])
+    cache.set(closures.VERSION_KEY, "set-by-another-process")
+    assert is_business_day(d("2027-02-03"))  # the copy is still trusted for a moment
+    clock = [closures.time.monotonic() + closures.RECHECK_SECONDS + 0.01]
+    monkeypatch.setattr(closures.time, "monotonic", lambda: clock[0])
+    assert not is_business_day(d("2027-02-03"))
 
 
 def test_add_closure_refuses_a_weekend_day(hfs_staff):
