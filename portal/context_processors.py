@@ -19,6 +19,7 @@ def navigation(request):
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
         items.append(("MCOs", reverse("mco_list")))
+        items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:
         items.append(("Registrations", reverse("registration_admin_home")))
     if access.can_manage_people(user):

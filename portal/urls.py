@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("mcos/", reference.mco_list, name="mco_list"),
     path("mcos/<slug:slug>/edit/", reference.mco_edit, name="mco_edit"),
+    path("closures/", include("deadlines.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -33,9 +33,19 @@ EXPECTED = {
     "people_reactivate": {"registration_admin"},
     "mco_list": {"hfs"},
     "mco_edit": {"hfs"},
+    "closure_list": {"hfs"},
+    "closure_add": {"hfs"},
+    "closure_remove": {"hfs"},
 }
 
-SAMPLE_KWARGS = {"pk": 1, "slug": "molina", "uidb64": "MQ", "token": "abc-def", "key": "x"}
+SAMPLE_KWARGS = {
+    "pk": 1,
+    "slug": "molina",
+    "uidb64": "MQ",
+    "token": "abc-def",
+    "key": "x",
+    "day": "2027-01-15",
+}
 
 
 def walk(resolver=None, prefix="", app_names=()):
