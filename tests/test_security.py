@@ -17,6 +17,7 @@ ROOT = Path(settings.BASE_DIR)
 def run_deploy_check(**env):
     full_env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "portal.example.gov", **env}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -1,0 +1,37 @@
+# The portal's image: gunicorn by default; the Celery worker and beat run the same image
+# with another command (docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app \
+    PORTAL_VAR_DIR=/app/var \
+    MEDIA_ROOT=/data/uploads
+
+WORKDIR /app
+
+# The dependencies first, from pyproject.toml alone, so a code change reuses this layer.
+# ([tool.setuptools] packages = []: installing "." installs the dependencies, no code.)
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir .
+
+COPY . .
+
+# The static files and their manifest (WhiteNoise's CompressedManifestStaticFilesStorage).
+# The key only lets the settings load for this command; it is not kept in the image.
+RUN DEBUG=false \
+    SECRET_KEY=collectstatic-at-build-time-only-not-a-real-secret-key-0123456789 \
+    PORTAL_VAR_DIR=/tmp/build-var \
+    python manage.py collectstatic --noinput \
+    && rm -rf /tmp/build-var
+
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin portal \
+    && mkdir -p /app/var /data/uploads \
+    && chown -R portal:portal /app/var /data/uploads
+
+USER portal
+
+EXPOSE 8000
+
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
