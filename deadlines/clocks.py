@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -186,16 +187,24 @@ def _lock_subject(clock: Clock) -> None:
     list(model._base_manager.select_for_update().filter(pk=clock.object_id).values_list("pk"))
 
 
-def _relax_commit_durability():
-    """On PostgreSQL, commit the sweep's small transactions asynchronously: the commit
-    returns before its WAL reaches the disk. A crash can lose at most the last fraction of a
-    second of expiries, all-or-nothing per clock (never corrupting anything); the next sweep
-    then simply expires those clocks again. Without it each clock waits for a disk flush,
-    which caps the sweep at about 100 clocks a second on our machines
-    (docs/PERFORMANCE.md)."""
-    if connection.vendor == "postgresql":
+@contextmanager
+def _relaxed_commit_durability():
+    """On PostgreSQL, the sweep's small transactions commit asynchronously: a commit
+    returns before its WAL reaches the disk. A crash can lose at most the last fraction of
+    a second of expiries, each all-or-nothing (nothing is corrupted), and the next sweep
+    simply expires those clocks again. Without it each clock waits for a disk flush, which
+    capped the sweep at about 100 clocks a second on our machines (docs/PERFORMANCE.md).
+    Set for the sweep's session and reset after it."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("RESET synchronous_commit")
 
 
 def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 1000) -> int:
@@ -205,9 +214,12 @@ def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 100
     done = 0
     while True:
         clocks = list(due_clocks(now, batch).select_related("content_type"))
+        if not clocks:
+            return done
         acted = 0
-        for clock in clocks:
-            acted += _expire(clock, now)
+        with _relaxed_commit_durability():
+            for clock in clocks:
+                acted += _expire(clock, now)
         done += acted
         if len(clocks) < batch or acted == 0:
             return done
@@ -216,7 +228,6 @@ def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 100
 def _expire(clock: Clock, now: datetime.datetime) -> int:
     handler = kinds.expiry_handler(clock.kind)
     with transaction.atomic():
-        _relax_commit_durability()
         _lock_subject(clock)
         claimed = Clock.objects.filter(pk=clock.pk, outcome="").update(
             outcome=Outcome.EXPIRED, stopped_at=now, stop_event="expired"
