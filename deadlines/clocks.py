@@ -183,8 +183,30 @@ def due_clocks(now: datetime.datetime, limit: int | None = None):
 
 
 def _lock_subject(clock: Clock) -> None:
-    model = clock.content_type.model_class()
-    list(model._base_manager.select_for_update().filter(pk=clock.object_id).values_list("pk"))
+    """Take the subject's row lock (PostgreSQL), in the order a person's action takes it.
+    SQLite needs none: its IMMEDIATE transactions already serialise every writer."""
+    if not connection.features.has_select_for_update:
+        return
+    meta = clock.content_type.model_class()._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s "  # noqa: S608
+            "FOR UPDATE",
+            [clock.object_id],
+        )
+
+
+def _claim(clock: Clock, now) -> bool:
+    """Mark a running clock expired; True only for the one caller that changed it."""
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET outcome = %s, stopped_at = %s, stop_event = %s "  # noqa: S608
+            "WHERE id = %s AND outcome = ''",
+            [Outcome.EXPIRED.value, now, "expired", clock.pk],
+        )
+        return cursor.rowcount == 1
 
 
 @contextmanager
@@ -229,10 +251,7 @@ def _expire(clock: Clock, now: datetime.datetime) -> int:
     handler = kinds.expiry_handler(clock.kind)
     with transaction.atomic():
         _lock_subject(clock)
-        claimed = Clock.objects.filter(pk=clock.pk, outcome="").update(
-            outcome=Outcome.EXPIRED, stopped_at=now, stop_event="expired"
-        )
-        if claimed != 1:
+        if not _claim(clock, now):
             return 0  # a person acted first, or another sweep took it
         clock.outcome, clock.stopped_at, clock.stop_event = Outcome.EXPIRED, now, "expired"
         if handler is None:
