@@ -123,7 +123,7 @@ def home_url_name(user) -> str:
     roles = roles_of(user)
     for role, name in (
         (Role.HFS, "hfs_home"),
-        (Role.REGISTRATION_ADMIN, "registration_admin_home"),
+        (Role.REGISTRATION_ADMIN, "registration_queue"),
         (Role.MCO, "mco_home"),
         (Role.PROVIDER, "provider_home"),
     ):

@@ -14,6 +14,7 @@ def navigation(request):
     items = []
     if Role.PROVIDER in roles:
         items.append(("My provider work", reverse("provider_home")))
+        items.append(("Register a provider", reverse("registration_new")))
     if Role.MCO in roles:
         items.append(("MCO queue", reverse("mco_home")))
     if Role.HFS in roles:
@@ -21,7 +22,7 @@ def navigation(request):
         items.append(("MCOs", reverse("mco_list")))
         items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:
-        items.append(("Registrations", reverse("registration_admin_home")))
+        items.append(("Registrations", reverse("registration_queue")))
     if access.can_manage_people(user):
         items.append(("People", reverse("people_list")))
     items.append(("Account", reverse("account_settings")))

@@ -25,9 +25,9 @@ def invitation_link(user):
     return settings.SITE_URL + path
 
 
-@transaction.atomic
-def invite_staff(*, inviter, email, first_name, last_name, role, mco=None):
-    """Create the staff account (no password yet) and e-mail a set-password link."""
+def create_invited_account(*, email, first_name, last_name, role, mco=None):
+    """An account with no password yet, in ``role``'s group; the person sets the password
+    through the invitation link (``accept_invitation``)."""
     role = Role(role)
     user = User.objects.create_user(
         email=email,
@@ -37,6 +37,16 @@ def invite_staff(*, inviter, email, first_name, last_name, role, mco=None):
     )
     user.groups.add(Group.objects.get(name=role.group_name))
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    return user
+
+
+@transaction.atomic
+def invite_staff(*, inviter, email, first_name, last_name, role, mco=None):
+    """Create the staff account (no password yet) and e-mail a set-password link."""
+    role = Role(role)
+    user = create_invited_account(
+        email=email, first_name=first_name, last_name=last_name, role=role, mco=mco
+    )
     invitation = Invitation.objects.create(
         email=user.email, role=role.value, mco=user.mco, user=user, invited_by=inviter
     )

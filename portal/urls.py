@@ -18,7 +18,6 @@ urlpatterns = [
     path("home/provider/", home.provider_home, name="provider_home"),
     path("home/mco/", home.mco_home, name="mco_home"),
     path("home/hfs/", home.hfs_home, name="hfs_home"),
-    path("home/registrations/", home.registration_admin_home, name="registration_admin_home"),
     path("home/welcome/", home.no_role_home, name="no_role_home"),
     path("account/", home.account_settings, name="account_settings"),
     path("people/", people.people_list, name="people_list"),
@@ -41,6 +40,8 @@ urlpatterns = [
     path("mcos/", reference.mco_list, name="mco_list"),
     path("mcos/<slug:slug>/edit/", reference.mco_edit, name="mco_edit"),
     path("closures/", include("deadlines.urls")),
+    path("registration/", include("registration.urls")),
+    path("tickets/", include("tickets.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

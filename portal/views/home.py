@@ -8,7 +8,17 @@ from portal.access import Role
 
 @access.for_roles(Role.PROVIDER)
 def provider_home(request):
-    return render(request, "portal/home/provider.html")
+    from registration.memberships import approved_providers
+    from registration.models import RegistrationRequest
+
+    return render(
+        request,
+        "portal/home/provider.html",
+        {
+            "providers": approved_providers(request.user),
+            "requests": RegistrationRequest.objects.filter(requester=request.user)[:20],
+        },
+    )
 
 
 @access.for_roles(Role.MCO)
@@ -19,11 +29,6 @@ def mco_home(request):
 @access.for_roles(Role.HFS)
 def hfs_home(request):
     return render(request, "portal/home/hfs.html")
-
-
-@access.for_roles(Role.REGISTRATION_ADMIN)
-def registration_admin_home(request):
-    return render(request, "portal/home/registration_admin.html")
 
 
 @access.signed_in

@@ -14,7 +14,7 @@ HOMES = {
     Role.PROVIDER: ("/home/provider/", "Your provider work"),
     Role.MCO: ("/home/mco/", "Molina Healthcare of Illinois: tickets to answer"),
     Role.HFS: ("/home/hfs/", "HFS work"),
-    Role.REGISTRATION_ADMIN: ("/home/registrations/", "Registration requests"),
+    Role.REGISTRATION_ADMIN: ("/registration/queue/", "Registration requests"),
 }
 
 
