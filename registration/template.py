@@ -602,23 +602,11 @@ def _read_rows(sheet) -> TemplateResult:
         raise _Refused(NO_PROVIDERS)
 
     result = TemplateResult()
-    first_npi: dict[str, int] = {}
+    # R-FILE-7: a provider/facility is its Tax ID + service location. One organisation NPI
+    # may serve several locations, so a repeated NPI alone is not a duplicate.
     first_location: dict[tuple[str, str], int] = {}
     for row_number, values in raw_rows:
         cleaned, errors = _clean_row(row_number, values)
-        npi = cleaned.get("npi")
-        if npi is not None:
-            if npi in first_npi:
-                errors.append(
-                    TemplateError(
-                        row_number,
-                        "NPI",
-                        f"{npi} is also in row {first_npi[npi]}; list each provider or "
-                        "facility once.",
-                    )
-                )
-            else:
-                first_npi[npi] = row_number
         address_key = _address_key(cleaned)
         if address_key is not None:
             location = (cleaned["tax_id"], address_key)
