@@ -52,7 +52,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import Signal, receiver
 
-from deadlines.days import require_date
+from deadlines.days import long_date, require_date
 from deadlines.models import ClosureChange, ClosureDay
 from deadlines.state_holidays import state_closures
 
@@ -91,7 +91,7 @@ def add_closure(day: datetime.date, reason: str, by) -> ClosureDay:
     """
     reason = _clean_reason(reason)
     require_date(day)
-    label = _label(day)
+    label = long_date(day)
     if day.weekday() >= 5:
         raise ValidationError(
             f"{label} is a {day:%A}: weekends are never business days, so there is "
@@ -133,7 +133,7 @@ def remove_closure(day: datetime.date, reason: str, by) -> None:
     with transaction.atomic():
         closure = ClosureDay.objects.select_for_update().filter(date=day).first()
         if closure is None:
-            message = f"{_label(day)} is not a closure day added in the portal"
+            message = f"{long_date(day)} is not a closure day added in the portal"
             if day in state_closures(day.year):
                 message += " (it is a state holiday, which cannot be removed)"
             raise ValidationError(f"{message}.", code="not_found")
@@ -155,10 +155,6 @@ def _clean_reason(reason) -> str:
     if not reason:
         raise ValidationError("Give the reason for the change.", code="reason_required")
     return reason
-
-
-def _label(day: datetime.date) -> str:
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 
 
 # --- Reading them (the calendar's cache) -------------------------------------------------

@@ -8,7 +8,8 @@ from django.core import signing
 
 from registration import validators
 from registration.models import DenialReason, Relationship
-from registration.services import IndividualEntry, ProviderEntry
+from registration.services import IndividualEntry
+from registration.template import ProviderRow
 
 TEMPLATE_SALT = "registration-template-rows"
 
@@ -86,7 +87,8 @@ class ProviderForm(forms.Form):
 
     def entry(self):
         data = self.cleaned_data
-        return ProviderEntry(
+        return ProviderRow(
+            row_number=None,
             legal_name=data["legal_name"].strip(),
             medicaid_id=data["medicaid_id"],
             npi=data["npi"],
@@ -121,15 +123,15 @@ def keep_rows(filename, rows):
 
 
 def kept_rows(token):
-    """(filename, [ProviderEntry]) from a signed token, or None when it is not ours."""
+    """(filename, [ProviderRow]) from a signed token, or None when it is not ours."""
     if not token:
         return None
     try:
         data = signing.loads(token, salt=TEMPLATE_SALT, max_age=24 * 3600)
     except signing.BadSignature:
         return None
-    fields = ProviderEntry.__dataclass_fields__
-    rows = [ProviderEntry(**{k: v for k, v in row.items() if k in fields})
+    fields = ProviderRow.__dataclass_fields__
+    rows = [ProviderRow(**{k: v for k, v in row.items() if k in fields})
             for row in data["rows"]]
     return data["filename"], rows
 

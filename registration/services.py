@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines import clocks, kinds
+from deadlines.days import long_date
 from deadlines.models import Outcome
 from portal import people
 from portal.access import Role, forget_roles
@@ -27,24 +28,18 @@ from registration.models import (
     RequestedProvider,
     RequestStatus,
 )
+from registration.template import ProviderRow
 
 # R-REG-3: a request covering this many individuals or more has the extended target.
 EXTENDED_TARGET_INDIVIDUALS = 10
 EXTENDED_TARGET_CALENDAR_DAYS = 21
 
 
-@dataclass
-class ProviderEntry:
-    legal_name: str
-    medicaid_id: str
-    npi: str
-    tax_id: str
-    street: str
-    city: str
-    state: str
-    zip_code: str
-    address_key: str
-    row_number: int | None = None
+def row_from_requested(requested) -> ProviderRow:
+    """A provider of an earlier request, as a row to submit again (R-REG-4: nothing lost)."""
+    return ProviderRow(
+        **{name: getattr(requested, name) for name in ProviderRow.__dataclass_fields__}
+    )
 
 
 @dataclass
@@ -81,7 +76,7 @@ def submit_request(
         submitted_at=now, copied_from=copied_from,
     )
     RequestedProvider.objects.bulk_create(
-        RequestedProvider(request=request, **vars(entry)) for entry in providers
+        RequestedProvider(request=request, **vars(row)) for row in providers
     )
     people_rows = [
         RequestedIndividual(
@@ -115,7 +110,7 @@ def submit_request(
         template="registration_received",
         context={
             "reference": request.reference,
-            "target": f"{clock.due_date:%A, %B} {clock.due_date.day}, {clock.due_date.year}",
+            "target": long_date(clock.due_date),
             "link": _link("registration_detail", request.pk),
         },
     )
@@ -323,7 +318,7 @@ def remind_registration_admins(clock, now):
             template="registration_reminder",
             context={
                 "reference": request.reference,
-                "target": f"{clock.due_date:%A, %B} {clock.due_date.day}, {clock.due_date.year}",
+                "target": long_date(clock.due_date),
                 "link": _link("registration_review", request.pk),
             },
             dedupe_key=f"clock-{clock.pk}-reminder-{admin.pk}",

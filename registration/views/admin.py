@@ -112,14 +112,7 @@ def possible_duplicates(registration):
     return providers, users
 
 
-@registration_admins
-def review(request, pk):
-    registration = get_object_or_404(
-        RegistrationRequest.objects.prefetch_related(
-            "providers__provider", "individuals__user", "denial_reasons", "decisions__by"
-        ),
-        pk=pk,
-    )
+def _review_page(request, registration, *, deny_form=None, status=200):
     providers, users = possible_duplicates(registration)
     return render(
         request,
@@ -128,12 +121,24 @@ def review(request, pk):
             "registration": registration,
             "clock": services.registration_clock(registration),
             "approve_form": ApproveForm(request_obj=registration),
-            "deny_form": DenyForm(),
+            "deny_form": deny_form or DenyForm(),
             "duplicate_providers": providers,
             "existing_users": users,
             "memberships": registration.memberships.select_related("user", "provider"),
         },
+        status=status,
     )
+
+
+@registration_admins
+def review(request, pk):
+    registration = get_object_or_404(
+        RegistrationRequest.objects.prefetch_related(
+            "providers__provider", "individuals__user", "denial_reasons", "decisions__by"
+        ),
+        pk=pk,
+    )
+    return _review_page(request, registration)
 
 
 @registration_admins
@@ -180,21 +185,7 @@ def deny(request, pk):
                              "notified with every reason.")
             return redirect("registration_queue")
         return redirect("registration_review", pk)
-    providers, users = possible_duplicates(registration)
-    return render(
-        request,
-        "registration/admin/review.html",
-        {
-            "registration": registration,
-            "clock": services.registration_clock(registration),
-            "approve_form": ApproveForm(request_obj=registration),
-            "deny_form": form,
-            "duplicate_providers": providers,
-            "existing_users": users,
-            "memberships": registration.memberships.select_related("user", "provider"),
-        },
-        status=400,
-    )
+    return _review_page(request, registration, deny_form=form, status=400)
 
 
 @registration_admins

@@ -78,9 +78,7 @@ def new_request(request):
         req_init, mode_init, prov_init, ind_init = _initial_from(request.user, copied_from)
         kept = None
         if copied_from is not None and mode_init["mode"] == MODE_SEVERAL:
-            entries = [services.ProviderEntry(**{
-                k: getattr(p, k) for k in services.ProviderEntry.__dataclass_fields__
-            }) for p in copied_from.providers.all()]
+            entries = [services.row_from_requested(p) for p in copied_from.providers.all()]
             kept = keep_rows(copied_from.template_filename or "earlier request", entries)
         rows = max(MIN_INDIVIDUAL_ROWS, len(ind_init) + 1)
         context = {
@@ -122,9 +120,7 @@ def _submit(request, copied_from):
         if upload is not None:
             result = template.read_template(upload, upload.name)
             if result.ok:
-                providers = [services.ProviderEntry(**{
-                    k: getattr(r, k) for k in services.ProviderEntry.__dataclass_fields__
-                }) for r in result.rows]
+                providers = result.rows
                 kept = (upload.name, providers)
             else:
                 template_errors = [str(e) for e in result.errors]

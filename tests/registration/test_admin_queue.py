@@ -20,7 +20,8 @@ from registration.models import (
     RegistrationRequest,
     RequestStatus,
 )
-from registration.services import IndividualEntry, ProviderEntry
+from registration.services import IndividualEntry
+from registration.template import ProviderRow
 from registration.validators import normalise_address
 from tests.registration.helpers import npi_with_check_digit
 
@@ -43,7 +44,7 @@ def entry(i=0, **overrides):
     data.update(overrides)
     data["address_key"] = normalise_address(data["street"], data["city"], data["state"],
                                             data["zip_code"])
-    return ProviderEntry(**data)
+    return ProviderRow(row_number=None, **data)
 
 
 def make_request(user, providers=1, people=(), at=MONDAY):
