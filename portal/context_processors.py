@@ -14,11 +14,13 @@ def navigation(request):
     items = []
     if Role.PROVIDER in roles:
         items.append(("My provider work", reverse("provider_home")))
+        items.append(("File a ticket", reverse("ticket_start")))
         items.append(("Register a provider", reverse("registration_new")))
     if Role.MCO in roles:
         items.append(("MCO queue", reverse("mco_home")))
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
+        items.append(("Triage", reverse("triage_queue")))
         items.append(("MCOs", reverse("mco_list")))
         items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:

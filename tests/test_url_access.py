@@ -36,6 +36,19 @@ EXPECTED = {
     "registration_provider": {"registration_admin"},
     "registration_end_membership": {"registration_admin"},
     "ticket_start": {"provider"},
+    "ticket_filing_window": {"provider"},
+    "ticket_claims_template": {"provider"},
+    "ticket_edit": {"provider"},
+    "ticket_submitted": {"provider"},
+    "ticket_copy": {"provider"},
+    "ticket_attachment_remove": {"provider"},
+    "ticket_detail": {"provider", "mco", "hfs"},
+    "ticket_attachment": {"provider", "mco", "hfs"},
+    "triage_queue": {"hfs"},
+    "ticket_assign": {"hfs"},
+    "ticket_present": {"hfs"},
+    "ticket_close": {"hfs"},
+    "ticket_note": {"hfs"},
     "people_list": {"registration_admin"},
     "people_invite": {"registration_admin"},
     "people_deactivate": {"registration_admin"},
@@ -54,6 +67,7 @@ SAMPLE_KWARGS = {
     "token": "abc-def",
     "key": "x",
     "day": "2027-01-15",
+    "attachment_pk": 1,
 }
 
 

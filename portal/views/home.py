@@ -10,6 +10,7 @@ from portal.access import Role
 def provider_home(request):
     from registration.memberships import approved_providers
     from registration.models import RegistrationRequest
+    from tickets.models import Ticket
 
     return render(
         request,
@@ -17,6 +18,9 @@ def provider_home(request):
         {
             "providers": approved_providers(request.user),
             "requests": RegistrationRequest.objects.filter(requester=request.user)[:20],
+            "tickets": Ticket.objects.visible_to(request.user)
+            .select_related("mco", "provider", "complaint_type")
+            .order_by("-created_at")[:50],
         },
     )
 
@@ -28,7 +32,16 @@ def mco_home(request):
 
 @access.for_roles(Role.HFS)
 def hfs_home(request):
-    return render(request, "portal/home/hfs.html")
+    from django.utils import timezone
+
+    from tickets.views.hfs import triage_queryset
+
+    waiting = triage_queryset(request.user)
+    return render(request, "portal/home/hfs.html", {
+        "waiting": waiting.count(),
+        "overdue": waiting.filter(triage_due_at__lt=timezone.now()).count(),
+        "mine": waiting.filter(assigned_to=request.user).count(),
+    })
 
 
 @access.signed_in

@@ -1,0 +1,120 @@
+"""Drafts: the ticket a provider is still writing, its claims and attachments; and a new
+draft started from a closed ticket (R-FLOW-8)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from portal import uploads
+from tickets.models import State, Ticket, TicketAttachment, TicketClaim
+
+
+@transaction.atomic
+def create_draft(*, by, provider, mco, complaint_type, dispute_filed_on, tracking_number,
+                 internal_process_exhausted, copied_from=None, description=""):
+    return Ticket.objects.create(
+        created_by=by, provider=provider, mco=mco, complaint_type=complaint_type,
+        dispute_filed_on=dispute_filed_on, tracking_number=tracking_number,
+        internal_process_exhausted=internal_process_exhausted, copied_from=copied_from,
+        description=description,
+    )
+
+
+def _require_draft(ticket):
+    if ticket.state != State.DRAFT:
+        raise ValidationError(f"Ticket {ticket} is already submitted; its filing cannot change.")
+
+
+@transaction.atomic
+def save_details(ticket, *, description, claims, uses_template, template_name="",
+                 dispute_filed_on, tracking_number, internal_process_exhausted):
+    """Replace the draft's dispute details, description and claims (one claim, or the
+    template's rows)."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    _require_draft(ticket)
+    ticket.dispute_filed_on = dispute_filed_on
+    ticket.tracking_number = tracking_number
+    ticket.internal_process_exhausted = internal_process_exhausted
+    ticket.description = description
+    ticket.uses_claims_template = uses_template
+    ticket.claims_template_name = template_name if uses_template else ""
+    ticket.save(update_fields=[
+        "dispute_filed_on", "tracking_number", "internal_process_exhausted", "description",
+        "uses_claims_template", "claims_template_name",
+    ])
+    ticket.claims.all().delete()
+    TicketClaim.objects.bulk_create(TicketClaim(ticket=ticket, **claim) for claim in claims)
+    return ticket
+
+
+@transaction.atomic
+def add_attachments(ticket, files, *, by, role):
+    """R-SEC-4: each file checked by content and size, the ticket's totals too; all files
+    or none are saved. R-FLOW-8: never on a closed ticket."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket.require_open()
+    totals = ticket.attachments.aggregate(total=Sum("size"))
+    count, size = ticket.attachments.count(), totals["total"] or 0
+    checked = []
+    problems = []
+    for upload in files:
+        try:
+            result = uploads.check_upload(upload, already_count=count, already_bytes=size)
+        except ValidationError as error:
+            problems.extend(error.messages)
+            continue
+        count += 1
+        size += result.size
+        checked.append((upload, result))
+    if problems:
+        raise ValidationError(problems)
+    saved = []
+    for upload, result in checked:
+        attachment = TicketAttachment(
+            ticket=ticket, name=result.safe_name, kind=result.kind,
+            content_type=result.content_type, size=result.size, sha256=result.sha256,
+            uploaded_by=by, role=role,
+        )
+        upload.seek(0)
+        attachment.file.save(result.safe_name, upload, save=False)
+        attachment.save()
+        saved.append(attachment)
+    if saved and ticket.state != State.DRAFT:
+        ticket.record("attachment_added", by=by, role=role,
+                      note=", ".join(a.name for a in saved))
+    return saved
+
+
+@transaction.atomic
+def remove_attachment(attachment):
+    _require_draft(attachment.ticket)
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+@transaction.atomic
+def copy_into_new_draft(ticket, *, by):
+    """R-FLOW-8: a closed ticket is never reopened; a new draft carries everything over
+    (its attachments too, as copies) for the provider to correct and file again."""
+    if not ticket.is_closed:
+        raise ValidationError("Only a closed ticket can be started again as a new ticket.")
+    draft = create_draft(
+        by=by, provider=ticket.provider, mco=ticket.mco, complaint_type=ticket.complaint_type,
+        dispute_filed_on=ticket.dispute_filed_on, tracking_number=ticket.tracking_number,
+        internal_process_exhausted=False, copied_from=ticket, description=ticket.description,
+    )
+    draft.uses_claims_template = ticket.uses_claims_template
+    draft.claims_template_name = ticket.claims_template_name
+    draft.save(update_fields=["uses_claims_template", "claims_template_name"])
+    for claim in ticket.claims.all():
+        claim.pk, claim.ticket = None, draft
+        claim.save()
+    for old in ticket.attachments.all():
+        copy = TicketAttachment(
+            ticket=draft, name=old.name, kind=old.kind, content_type=old.content_type,
+            size=old.size, sha256=old.sha256, uploaded_by=by, role=old.role,
+        )
+        with old.file.open("rb") as handle:
+            copy.file.save(old.name, handle, save=False)
+        copy.save()
+    return draft

@@ -1,0 +1,197 @@
+"""Forms for filing a ticket (R-FILE-1..7) and for HFS triage (R-FLOW-1)."""
+
+from django import forms
+from django.utils import timezone
+
+from portal.models import MCO, ComplaintType
+from tickets import rules
+from tickets.models import TRIAGE_CLOSE_REASONS, CloseReason
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class DisputeForm(forms.Form):
+    """When and how the dispute went to the MCO (R-FILE-2, R-FILE-3, R-FILE-4)."""
+
+    dispute_filed_on = forms.DateField(
+        label="Date you filed the dispute with the MCO's internal process",
+        help_text="You can file here from day 30 through day 60 after this date.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    tracking_number = forms.CharField(
+        label="MCO tracking number", max_length=60,
+        help_text="The number the MCO gave your dispute. For several claims, the number the "
+        "MCO gave the template's dispute.",
+    )
+    internal_process_exhausted = forms.BooleanField(
+        label="I used the MCO's internal dispute process, including peer-to-peer review "
+        "where it applies, and it did not resolve the dispute.",
+        error_messages={
+            "required": "Confirm that the MCO's internal process was used and exhausted "
+            "(R-FILE-2); the portal is for disputes it did not resolve."
+        },
+    )
+
+    def __init__(self, *args, mco=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mco = mco
+
+    def clean(self):
+        data = super().clean()
+        mco, filed_on = data.get("mco", self.mco), data.get("dispute_filed_on")
+        if mco and filed_on:
+            if filed_on > timezone.localdate():
+                self.add_error("dispute_filed_on", "This date is in the future. Enter the "
+                               "date you filed the dispute with the MCO.")
+            else:
+                refusal = rules.filing_window(filed_on).refusal(mco.name, timezone.localdate())
+                if refusal:
+                    self.add_error("dispute_filed_on", refusal)
+        if mco and data.get("tracking_number"):
+            refusal = rules.tracking_number_refusal(mco, data["tracking_number"])
+            if refusal:
+                self.add_error("tracking_number", refusal)
+            else:
+                data["tracking_number"] = data["tracking_number"].strip()
+        return data
+
+
+class StartTicketForm(DisputeForm):
+    provider = forms.ModelChoiceField(
+        label="Provider or facility", queryset=None, empty_label="- Select -"
+    )
+    mco = forms.ModelChoiceField(
+        label="MCO", queryset=MCO.objects.filter(is_active=True), empty_label="- Select -"
+    )
+    complaint_type = forms.ModelChoiceField(
+        label="Complaint type", queryset=ComplaintType.objects.all(), empty_label="- Select -"
+    )
+    field_order = ["provider", "mco", "complaint_type", "dispute_filed_on", "tracking_number",
+                   "internal_process_exhausted"]
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers
+
+
+class ComplaintForm(forms.Form):
+    description = forms.CharField(
+        label="Describe the complaint", max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What happened, what you asked the MCO, and what you want resolved. Do not "
+        "include member information here beyond what the claim details ask for.",
+    )
+
+
+class ClaimForm(forms.Form):
+    """One claim for a single complaint; two or more go on the template (R-FILE-6)."""
+
+    claim_number = forms.CharField(label="Claim number", max_length=50,
+                                   help_text="One claim only. Two or more claims go on the "
+                                   "Complaints/Claims-Issue template.")
+    member_rin = forms.RegexField(
+        label="Member RIN", regex=r"^\d{9}$", max_length=9,
+        error_messages={"invalid": "Enter the member's 9-digit RIN."},
+    )
+    member_name = forms.CharField(label="Member name", max_length=200)
+    service_from = forms.DateField(label="Date of service from",
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    service_to = forms.DateField(label="Date of service to",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    billed = forms.DecimalField(label="Billed amount ($)", min_value=0, max_digits=12,
+                                decimal_places=2)
+    paid = forms.DecimalField(label="Paid amount ($)", min_value=0, max_digits=12,
+                              decimal_places=2)
+    disputed = forms.DecimalField(label="Disputed amount ($)", min_value=0, max_digits=12,
+                                  decimal_places=2)
+    denial_reason = forms.CharField(label="Denial reason", max_length=500)
+
+    def clean_claim_number(self):
+        number = self.cleaned_data["claim_number"].strip()
+        if rules.several_claims_listed(number):
+            raise forms.ValidationError(
+                "This lists more than one claim. Two or more claims go on the "
+                "Complaints/Claims-Issue template (R-FILE-6): choose “Several claims” and "
+                "upload it."
+            )
+        return number
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("service_from"), data.get("service_to")
+        if start and end and start > end:
+            self.add_error("service_to", "The last date of service is before the first.")
+        if end and end > timezone.localdate():
+            self.add_error("service_to", "Dates of service cannot be in the future.")
+        billed, disputed = data.get("billed"), data.get("disputed")
+        if billed is not None and disputed is not None and disputed > billed:
+            self.add_error("disputed", "The disputed amount is more than the billed amount.")
+        return data
+
+
+CLAIMS_ONE, CLAIMS_SEVERAL, CLAIMS_NONE = "one", "several", "none"
+
+
+class ClaimsModeForm(forms.Form):
+    claims_mode = forms.ChoiceField(
+        label="Claims in this complaint",
+        choices=[
+            (CLAIMS_ONE, "One claim: I will enter it below"),
+            (CLAIMS_SEVERAL, "Two or more similar claims: I will upload the "
+             "Complaints/Claims-Issue template"),
+            (CLAIMS_NONE, "No claim: this complaint is not about a claim"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class ClaimsTemplateForm(forms.Form):
+    claims_file = forms.FileField(
+        label="Completed Complaints/Claims-Issue template (.xlsx)", required=False,
+        help_text="One row per claim, at most 100, all for this MCO and this provider.",
+    )
+
+
+class AttachmentsForm(forms.Form):
+    files = MultipleFileField(
+        label="Attach files (optional)", required=False,
+        help_text="PDF, images (PNG, JPEG, GIF, TIFF), Word (.docx) or Excel (.xlsx). Up to "
+        "10 files, 10 MB each, 25 MB in all.",
+    )
+
+
+class PresentForm(forms.Form):
+    note = forms.CharField(label="Note for the timeline (optional)", required=False,
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TriageCloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason for closing",
+        choices=[("", "- Select -")] + [(r.value, CloseReason(r).label)
+                                        for r in TRIAGE_CLOSE_REASONS],
+    )
+    note = forms.CharField(label="Note to the provider", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Say what was missing or wrong, so a new ticket can "
+                           "get it right.")
+
+
+class InternalNoteForm(forms.Form):
+    text = forms.CharField(label="HFS-internal note", max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Seen by HFS staff only; never by providers or MCOs.")

@@ -1,0 +1,36 @@
+"""The ticket's timeline: one row per event (who, role, when, from, to, what)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class TicketEvent(models.Model):
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    role = models.CharField(max_length=30, help_text="provider, mco, hfs or system")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    internal = models.BooleanField(
+        default=False, help_text="HFS-internal: never shown to providers or MCOs (R-FLOW-10)."
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticketevent_timeline_idx")]
+
+    def __str__(self):
+        return f"{self.action} on ticket {self.ticket_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Timeline events are append-only.")

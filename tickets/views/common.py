@@ -1,0 +1,82 @@
+"""The ticket page and its files, for every role that may see the ticket (R-SEC-1): the
+queryset comes from ``Ticket.objects.visible_to``; anyone else gets "not found"."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from deadlines.clocks import clocks_for
+from portal import access, uploads
+from portal.access import Role
+from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
+from tickets.models import State, Ticket
+
+ticket_roles = access.for_roles(Role.PROVIDER, Role.MCO, Role.HFS)
+
+
+def visible_ticket(request, pk):
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related(
+            "provider", "mco", "complaint_type", "assigned_to", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+@ticket_roles
+def ticket_detail(request, pk):
+    ticket = visible_ticket(request, pk)
+    if ticket.state == State.DRAFT:
+        return redirect("ticket_edit", ticket.pk)
+    is_hfs = access.is_hfs_staff(request.user)
+    events = ticket.events.select_related("actor")
+    if not is_hfs:
+        events = events.filter(internal=False)
+    context = {
+        "ticket": ticket,
+        "events": events,
+        "clocks": clocks_for(ticket).order_by("started_at", "pk"),
+        "claims": ticket.claims.all(),
+        "attachments": ticket.attachments.select_related("uploaded_by"),
+        "is_hfs": is_hfs,
+        "is_provider": access.is_provider_user(request.user),
+        "window": ticket.filing_window().explain(ticket.mco.name),
+    }
+    if is_hfs and ticket.state == State.SUBMITTED:
+        context.update(present_form=PresentForm(), close_form=TriageCloseForm())
+    if is_hfs:
+        context["note_form"] = InternalNoteForm()
+        from tickets.rules import tracking_number_refusal
+
+        context["checks"] = submission_checks(ticket, tracking_number_refusal)
+    return render(request, "tickets/detail.html", context)
+
+
+def submission_checks(ticket, tracking_number_refusal):
+    """What the portal checked when the provider filed, for HFS triage."""
+    window = ticket.filing_window()
+    filed = ticket.submitted_at.date() if ticket.submitted_at else None
+    return [
+        ("Filed inside the window (R-FILE-3)",
+         filed is not None and window.is_open_on(filed),
+         f"{window.explain(ticket.mco.name)}"),
+        ("Tracking number matches the MCO's format (R-FILE-4)",
+         tracking_number_refusal(ticket.mco, ticket.tracking_number) is None,
+         ticket.tracking_number),
+        ("MCO internal process exhausted (R-FILE-2)", ticket.internal_process_exhausted,
+         "Confirmed by the provider" if ticket.internal_process_exhausted else "Not confirmed"),
+        ("Several claims on the template (R-FILE-6)",
+         ticket.uses_claims_template or ticket.claims.count() <= 1,
+         f"{ticket.claims.count()} claim(s)"
+         + (", from the template" if ticket.uses_claims_template else "")),
+    ]
+
+
+@ticket_roles
+def attachment_download(request, pk, attachment_pk):
+    """R-SEC-4: files are served only here, to people who may see the ticket."""
+    ticket = visible_ticket(request, pk)
+    attachment = get_object_or_404(ticket.attachments, pk=attachment_pk)
+    response = FileResponse(attachment.file.open("rb"))
+    uploads.safe_download_headers(response, filename=attachment.name,
+                                  content_type=attachment.content_type)
+    return response

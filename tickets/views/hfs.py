@@ -1,0 +1,127 @@
+"""HFS portal staff: the triage queue and the triage actions (R-FLOW-1)."""
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from deadlines.models import Clock
+from portal import access
+from portal.access import Role
+from portal.models import MCO, ComplaintType
+from tickets import clock_kinds, workflow
+from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
+from tickets.models import State, Ticket
+from tickets.views.common import visible_ticket
+
+hfs_staff = access.for_roles(Role.HFS)
+
+
+def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=False,
+                    query="", now=None):
+    """Submitted tickets with their triage due moment, soonest first."""
+    now = now or timezone.now()
+    clock = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
+        kind=clock_kinds.TRIAGE.key, outcome="",
+    )
+    qs = (
+        Ticket.objects.visible_to(user)
+        .filter(state=State.SUBMITTED)
+        .annotate(triage_due_at=Subquery(clock.values("due_at")[:1]),
+                  triage_due_date=Subquery(clock.values("due_date")[:1]))
+        .select_related("provider", "mco", "complaint_type", "assigned_to")
+    )
+    if mco:
+        qs = qs.filter(mco__slug=mco)
+    if complaint_type:
+        qs = qs.filter(complaint_type__slug=complaint_type)
+    if overdue:
+        qs = qs.filter(triage_due_at__lt=now)
+    if mine:
+        qs = qs.filter(assigned_to=user)
+    if query:
+        digits = "".join(c for c in query if c.isdigit())
+        match = (
+            Q(number__iexact=query.strip())
+            | Q(tracking_number__iexact=query.strip())
+            | Q(claims__tracking_number__iexact=query.strip())
+            | Q(provider__legal_name__icontains=query)
+            | Q(provider__medicaid_id__iexact=query.strip())
+        )
+        if digits:
+            match |= Q(provider__npi=digits)
+        qs = qs.filter(match).distinct()
+    return qs.order_by("triage_due_at", "submitted_at")
+
+
+@hfs_staff
+def triage_queue(request):
+    params = {
+        "mco": request.GET.get("mco", ""),
+        "complaint_type": request.GET.get("type", ""),
+        "overdue": request.GET.get("overdue") == "1",
+        "mine": request.GET.get("mine") == "1",
+        "query": request.GET.get("q", "").strip(),
+    }
+    page = Paginator(triage_queryset(request.user, **params), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "tickets/hfs/triage.html", {
+        "page": page, "params": params, "now": timezone.now(),
+        "mcos": MCO.objects.all(), "types": ComplaintType.objects.all(),
+        "query": params["query"],
+    })
+
+
+def _act(request, pk, action, success, **kwargs):
+    ticket = visible_ticket(request, pk)
+    try:
+        action(ticket.pk, **kwargs)
+    except workflow.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success)
+    return redirect("ticket_detail", ticket.pk)
+
+
+@hfs_staff
+@require_POST
+def assign_to_me(request, pk):
+    return _act(request, pk, lambda tid, **kw: workflow.assign(tid, to=request.user),
+                "The ticket is assigned to you.")
+
+
+@hfs_staff
+@require_POST
+def present(request, pk):
+    form = PresentForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _act(request, pk, workflow.present, "The ticket is presented to the MCO; its "
+                "clocks have started.", by=request.user, note=note)
+
+
+@hfs_staff
+@require_POST
+def close(request, pk):
+    form = TriageCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the reason for closing the ticket, then try again.")
+        return redirect("ticket_detail", visible_ticket(request, pk).pk)
+    return _act(request, pk, workflow.close_at_triage, "The ticket is closed; the provider "
+                "is told why.", by=request.user, reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"])
+
+
+@hfs_staff
+@require_POST
+def internal_note(request, pk):
+    form = InternalNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the note before saving it.")
+        return redirect("ticket_detail", visible_ticket(request, pk).pk)
+    return _act(request, pk, workflow.add_internal_note, "Your internal note is saved.",
+                by=request.user, text=form.cleaned_data["text"])

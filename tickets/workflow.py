@@ -1,0 +1,310 @@
+"""Every action on a ticket: one POST, one transaction, the ticket row locked (STYLE.md,
+R-CLK-5). The transition method on the model checks the rule and writes the event; this
+module locks, calls it, saves, moves the clocks and queues the notifications.
+
+A double click or two people acting at once: the second waits for the row lock, then finds
+the ticket already moved on and gets a clear ``ActionRefused`` message; nothing is done
+twice.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from deadlines import clocks, kinds
+from deadlines.models import Outcome
+from portal.access import Role
+from portal.models import User
+from portal.notifications import notify
+from tickets import clock_kinds as ck
+from tickets.models import State, Ticket
+
+
+class ActionRefused(Exception):
+    """The action cannot be done on the ticket as it is now; the message says why."""
+
+
+def _locked(ticket_id):
+    return Ticket.objects.select_for_update().select_related("mco", "provider").get(
+        pk=ticket_id
+    )
+
+
+def _run(ticket_id, method_name, **kwargs):
+    ticket = _locked(ticket_id)
+    method = getattr(ticket, method_name)
+    if not can_proceed(method):
+        raise ActionRefused(already_moved_message(ticket))
+    try:
+        method(**kwargs)
+    except ValidationError as error:
+        raise ActionRefused(" ".join(error.messages)) from error
+    ticket.save()
+    return ticket
+
+
+def already_moved_message(ticket):
+    last = ticket.events.order_by("-at", "-pk").first()
+    if ticket.is_closed:
+        when = f" on {timezone.localtime(ticket.closed_at):%b %d, %Y at %I:%M %p}" \
+            if ticket.closed_at else ""
+        return f"Ticket {ticket} is already closed{when}; nothing was changed."
+    by = f" by {last.actor}" if last and last.actor else ""
+    return (
+        f"Ticket {ticket} is now “{ticket.get_state_display()}”{by}; that action no longer "
+        "applies, so nothing was changed."
+    )
+
+
+def ticket_link(ticket):
+    return settings.SITE_URL + reverse("ticket_detail", args=[ticket.pk])
+
+
+def _notify_provider(ticket, template, **context):
+    """The people acting for the provider; e-mails carry no PHI (ticket number only)."""
+    from registration.models import ProviderMembership
+
+    users = User.objects.filter(
+        pk__in=ProviderMembership.objects.active().filter(provider=ticket.provider_id)
+        .values("user_id"),
+        is_active=True,
+    )
+    for user in users:
+        notify(to=user, template=template,
+               context={"number": ticket.number, "link": ticket_link(ticket), **context})
+
+
+def _notify_mco(ticket, template, **context):
+    for user in User.objects.filter(mco=ticket.mco_id, is_active=True,
+                                    groups__name=Role.MCO.group_name):
+        notify(to=user, template=template,
+               context={"number": ticket.number, "link": ticket_link(ticket), **context})
+
+
+def _notify_hfs(ticket, template, *, dedupe=None, **context):
+    staff = [ticket.assigned_to] if ticket.assigned_to_id else list(
+        User.objects.filter(is_active=True, groups__name=Role.HFS.group_name)
+    )
+    for user in staff:
+        notify(to=user, template=template,
+               context={"number": ticket.number, "link": ticket_link(ticket), **context},
+               dedupe_key=f"{dedupe}-{user.pk}" if dedupe else None)
+
+
+# --- Provider -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit(ticket_id, *, by):
+    now = timezone.now()
+    ticket = _run(ticket_id, "submit", by=by, at=now)
+    clocks.start_clock(ck.TRIAGE, ticket, at=now, event="ticket submitted")
+    _notify_provider(ticket, "ticket_submitted")
+    return ticket
+
+
+# --- HFS triage (R-FLOW-1) --------------------------------------------------------------
+
+
+@transaction.atomic
+def present(ticket_id, *, by, note=""):
+    now = timezone.now()
+    ticket = _run(ticket_id, "present", by=by, at=now, note=note)
+    clocks.stop_clock(ticket, ck.TRIAGE.key, outcome=Outcome.MET, at=now,
+                      event="presented to the MCO")
+    for kind in ck.PRESENTED_CLOCKS:
+        clocks.start_clock(kind, ticket, at=now, event="presented to the MCO")
+    _notify_mco(ticket, "ticket_presented_mco")
+    _notify_provider(ticket, "ticket_presented_provider", mco=ticket.mco.name)
+    return ticket
+
+
+@transaction.atomic
+def close_at_triage(ticket_id, *, by, reason, note=""):
+    now = timezone.now()
+    ticket = _run(ticket_id, "close_at_triage", by=by, at=now, reason=reason, note=note)
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
+    _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+    return ticket
+
+
+@transaction.atomic
+def assign(ticket_id, *, to):
+    ticket = _locked(ticket_id)
+    ticket.require_open()
+    if ticket.assigned_to_id == to.pk:
+        return ticket
+    ticket.assigned_to = to
+    ticket.save(update_fields=["assigned_to"])
+    ticket.record("assigned", by=to, role="hfs", note=f"Assigned to {to}.", internal=True)
+    return ticket
+
+
+@transaction.atomic
+def add_internal_note(ticket_id, *, by, text):
+    ticket = _locked(ticket_id)
+    if not text.strip():
+        raise ActionRefused("Write the note before saving it.")
+    ticket.record("internal_note", by=by, role="hfs", note=text.strip(), internal=True)
+    return ticket
+
+
+# --- MCO, provider and HFS review steps (SPEC §4; their screens come with issues 6 and 7) -
+
+
+@transaction.atomic
+def request_information(ticket_id, *, by, request_text):
+    now = timezone.now()
+    ticket = _run(ticket_id, "request_information", by=by, at=now, request_text=request_text)
+    clocks.start_clock(ck.PROVIDER_INFO, ticket, at=now, event="information requested")
+    _notify_provider(ticket, "ticket_information_requested")
+    return ticket
+
+
+@transaction.atomic
+def answer_information(ticket_id, *, by, answer_text):
+    now = timezone.now()
+    ticket = _run(ticket_id, "answer_information", by=by, at=now, answer_text=answer_text)
+    clocks.stop_clock(ticket, ck.PROVIDER_INFO.key, outcome=Outcome.MET, at=now,
+                      event="information provided")
+    _notify_mco(ticket, "ticket_information_provided")
+    return ticket
+
+
+@transaction.atomic
+def respond(ticket_id, *, by, summary=""):
+    now = timezone.now()
+    ticket = _run(ticket_id, "respond", by=by, at=now, summary=summary)
+    clocks.stop_clock(ticket, ck.MCO_RESPONSE.key, outcome=Outcome.MET, at=now,
+                      event="MCO responded")
+    for kind in (ck.INFO_WINDOW, ck.EXTENSION_CUTOFF, ck.PROVIDER_INFO):
+        clocks.stop_clock(ticket, kind.key, outcome=Outcome.STOPPED, at=now,
+                          event="MCO responded")
+    clocks.start_clock(ck.PROVIDER_ANSWER, ticket, at=now, event="MCO responded")
+    clocks.start_clock(ck.REVIEW_REQUEST, ticket, at=now, event="MCO responded")
+    _notify_provider(ticket, "ticket_responded")
+    return ticket
+
+
+@transaction.atomic
+def accept(ticket_id, *, by):
+    now = timezone.now()
+    ticket = _run(ticket_id, "accept", by=by, at=now)
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="accepted")
+    _notify_mco(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+    return ticket
+
+
+@transaction.atomic
+def contest(ticket_id, *, by, contact_note):
+    now = timezone.now()
+    ticket = _run(ticket_id, "contest", by=by, at=now, contact_note=contact_note)
+    clocks.stop_clock(ticket, ck.PROVIDER_ANSWER.key, outcome=Outcome.MET, at=now,
+                      event="contested")
+    _notify_mco(ticket, "ticket_contested")
+    return ticket
+
+
+@transaction.atomic
+def request_review(ticket_id, *, by):
+    now = timezone.now()
+    ticket = _run(ticket_id, "request_review", by=by, at=now)
+    clocks.stop_clock(ticket, ck.REVIEW_REQUEST.key, outcome=Outcome.MET, at=now,
+                      event="review requested")
+    clocks.start_clock(ck.REVIEW_SUBMISSIONS, ticket, at=now, event="review requested")
+    _notify_hfs(ticket, "ticket_review_requested")
+    _notify_mco(ticket, "ticket_review_requested")
+    return ticket
+
+
+@transaction.atomic
+def close_for_incomplete_information(ticket_id, *, by, note=""):
+    now = timezone.now()
+    ticket = _run(ticket_id, "close_for_missing_information", by=by, at=now, incomplete=True,
+                  note=note)
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
+    _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+    _notify_mco(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+    return ticket
+
+
+@transaction.atomic
+def decide(ticket_id, *, by, summary):
+    now = timezone.now()
+    ticket = _run(ticket_id, "decide", by=by, at=now, summary=summary)
+    clocks.stop_all_clocks(ticket, outcome=Outcome.MET, at=now, event="decision issued")
+    _notify_provider(ticket, "ticket_decided")
+    _notify_mco(ticket, "ticket_decided")
+    return ticket
+
+
+# --- The engine's expiry actions (R-CLK-4) ----------------------------------------------
+
+
+@kinds.on_expiry(ck.TRIAGE.key)
+def escalate_overdue_triage(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state != State.SUBMITTED:
+        return
+    ticket.triage_overdue_at = now
+    ticket.save(update_fields=["triage_overdue_at"])
+    ticket.record("triage_overdue", by=None, role="system", at=now, internal=True,
+                  note="Not presented or closed within 10 business days (R-FLOW-1).")
+    _notify_hfs(ticket, "ticket_triage_overdue", dedupe=f"triage-overdue-{ticket.pk}")
+
+
+@kinds.on_reminder(ck.TRIAGE.key)
+def remind_triage(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    _notify_hfs(ticket, "ticket_triage_reminder", dedupe=f"clock-{clock.pk}-reminder",
+                due=f"{clock.due_date:%b} {clock.due_date.day}, {clock.due_date.year}")
+
+
+@kinds.on_expiry(ck.PROVIDER_INFO.key)
+def close_for_no_information(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state != State.AWAITING_PROVIDER_INFO:
+        return
+    ticket.close_for_missing_information(by=None, at=now)
+    ticket.save()
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
+    _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+    _notify_mco(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+
+
+@kinds.on_expiry(ck.MCO_RESPONSE.key)
+def mark_sanction_candidate(clock, now):
+    """R-FLOW-2: a late MCO response is escalated; the mark stays on the record."""
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.is_closed or ticket.responded_at:
+        return
+    ticket.sanction_candidate_at = now
+    ticket.save(update_fields=["sanction_candidate_at"])
+    ticket.record("mco_response_overdue", by=None, role="system", at=now, internal=True,
+                  note="The MCO did not respond in time: sanction candidate (R-FLOW-2).")
+    _notify_hfs(ticket, "ticket_mco_overdue", dedupe=f"mco-overdue-{ticket.pk}")
+
+
+@kinds.on_expiry(ck.PROVIDER_ANSWER.key)
+def deem_accepted(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state != State.MCO_RESPONDED:
+        return
+    ticket.deem_accepted(at=now)
+    ticket.save()
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
+    _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+
+
+@kinds.on_expiry(ck.REVIEW_REQUEST.key)
+def lapse_review_request(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state != State.CONTESTED:
+        return
+    ticket.lapse_review_request(at=now)
+    ticket.save()
+    clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
+    _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
