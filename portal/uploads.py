@@ -19,12 +19,13 @@ How a file is judged:
 * **Active content is refused.** A macro-enabled Office file (a ``vbaProject.bin`` part,
   a ``macroEnabled`` content type, or ActiveX controls), and a PDF that names
   ``/JavaScript``, ``/JS``, ``/Launch``, ``/EmbeddedFile(s)``, ``/XFA`` (script-running
-  forms) or ``/RichMedia`` (also when spelled with
-  ``#xx`` escapes, or hidden inside a compressed object stream: PDF dictionaries live
-  either in the file's bytes or in object streams, so both are read). An object stream
-  that cannot be unpacked (unusual filters, encryption, over ``MAX_PDF_INFLATED_BYTES``)
-  is refused as "could not be checked". This is a scan, not a PDF parser: the download
-  headers (``safe_download_headers``) are the second line of defence.
+  forms) or ``/RichMedia``, also when spelled with ``#xx`` escapes or hidden in a
+  compressed object stream (PDF dictionaries live either in the file's bytes or in object
+  streams, so both are read). An object stream that cannot be unpacked (unusual filters,
+  encryption, over ``MAX_PDF_INFLATED_BYTES``) is refused as "could not be checked".
+  Names are matched whole (``/JSON`` is not ``/JS``) but anywhere in the bytes, strings
+  included. This is a scan, not a parser, and objects embedded in an Office file are not
+  opened: the download headers (``safe_download_headers``) are the second line of defence.
 * **A wrong extension is corrected, not refused.** A PNG named ``report.pdf`` is accepted
   as a PNG and stored as ``report.png`` (``CheckedUpload.extension_corrected`` is True so
   the page can say so). Only the content is ever acted on, so a misleading name carries no
@@ -301,7 +302,7 @@ def _sniff_pdf(data: bytes) -> Sniff:
         header = data[max(0, stream.start() - _PDF_STREAM_HEADER_WINDOW) : stream.start()]
         header = header[header.rfind(b"obj") + 1 :]  # this object's dictionary only
         names = {_pdf_name(name) for name in _PDF_NAME.findall(header)}
-        if True:
+        if b"objstm" not in names:
             continue
         if b"flatedecode" not in names:
             if b"filter" in names:
@@ -400,7 +401,7 @@ class CheckedUpload:
     size: int  # bytes, as read
     sha256: str  # hex digest of the content
     safe_name: str  # see safe_name()
-    extension_corrected: bool = False  # the name's extension did not match the content
+    extension_corrected: bool = False  # the name had no extension, or one of another kind
 
     @property
     def label(self) -> str:
@@ -430,8 +431,8 @@ _MESSAGES = {
     Refusal.PDF_ACTIVE_CONTENT: (
         "%(name)s is a PDF with active content (JavaScript, an action that launches a "
         "program, embedded files, a scripted form or media), which the portal does not "
-        "accept. Print it to a new "
-        'PDF ("Microsoft Print to PDF" or "Save as PDF") and upload that.'
+        'accept. Print it to a new PDF ("Microsoft Print to PDF" or "Save as PDF") and '
+        "upload that."
     ),
     Refusal.PDF_UNCHECKED: (
         "%(name)s is a PDF that could not be checked for active content: it is "
@@ -455,7 +456,7 @@ def check_upload(uploaded_file, *, already_count=0, already_bytes=0) -> CheckedU
     """
     max_file, max_ticket, max_files = limits()
     raw_name = getattr(uploaded_file, "name", "") or ""
-    display = _clean_name(raw_name) or "This file"
+    display = _shorten(_clean_name(raw_name)) or "This file"
     params = {"name": display}
 
     if already_count + 1 > max_files:
@@ -507,6 +508,11 @@ def check_upload(uploaded_file, *, already_count=0, already_bytes=0) -> CheckedU
         safe_name=safe_name(raw_name, sniffed.kind),
         extension_corrected=extension.lower() not in _AGREEING_EXTENSIONS[sniffed.kind],
     )
+
+
+def _shorten(name: str, limit: int = 80) -> str:
+    """A long name for a message: its start, "…", and its last 20 characters."""
+    return name if len(name) <= limit else f"{name[: limit - 21]}…{name[-20:]}"
 
 
 def _measure(fileobj, *, stop_after: int) -> tuple[int, str]:
@@ -572,8 +578,9 @@ def safe_download_headers(response, *, filename, content_type):
     if content_type not in _ALLOWED_CONTENT_TYPES:
         content_type = "application/octet-stream"
     response["Content-Type"] = content_type
+    fallback, encoded = _ascii_fallback(name), quote(name, safe="")
     response["Content-Disposition"] = (
-        f"attachment; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

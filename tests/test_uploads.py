@@ -472,6 +472,14 @@ def test_a_message_names_a_file_with_a_percent_sign_and_a_path():
     assert error.messages[0].startswith("100% done.pdf is empty (0 bytes)")
 
 
+def test_a_message_shortens_a_very_long_name():
+    name = "claim " * 40 + "final.pdf"
+    message = refusal(upload(name, b"")).messages[0]
+    shown = message.removesuffix(message[message.index(" is empty") :])
+    assert shown == name[:59] + "…" + name[-20:]
+    assert len(shown) == 80
+
+
 # -- Stored names ---------------------------------------------------------------------
 
 
