@@ -1,33 +1,22 @@
 """Spreadsheet templates: the blank ``.xlsx`` the portal serves and the filled-in one it reads.
 
-The portal takes data in bulk on Excel templates (the multiple registration template,
-R-REG-5; the Complaints/Claims-Issue template, R-FILE-6). Each template module describes
-its data sheet once, as a ``SheetSpec`` (sheet name, version, columns, row limit, the
-words for its rows), and this module does the rest the same way for all of them:
+Each template (the multiple registration template, R-REG-5; the Complaints/Claims-Issue
+template, R-FILE-6) describes its data sheet once as a ``SheetSpec``; this module does the
+rest the same way for all of them. ``build_workbook`` writes the blank workbook (an
+Instructions sheet, the data sheet with formats, drop-down lists and input messages, the
+version in a document property, a defined name and a cell). ``read_rows`` takes it back
+in the GSA-TTS/FAC way: check the file as a package, then read the data sheet into plain
+rows of raw values with their Excel row numbers, blank rows skipped; the template module
+runs its own checks over them and reports every problem at once as a ``TemplateError``
+("row 7, NPI: 1234567890 fails ..."). ``read_and_check`` does both and never raises.
 
-- ``build_workbook(spec, steps, lists=...)`` writes the blank workbook: an Instructions
-  sheet (steps, one line per column, the version), the data sheet (one bold, frozen
-  heading row; per column a width, a number format and an Excel data validation with an
-  input message) and a hidden Lists sheet for drop-down lists. The version is written
-  three times: a custom document property, a defined name and a cell.
-- ``read_rows(fileobj, spec)`` takes it back, following the GSA-TTS/FAC intake pattern:
-  check the file as a package, then read the data sheet into plain rows of raw cell
-  values with their row numbers (as Excel numbers them: the headings are row 1), blank
-  rows skipped. The template module then runs its own checks over those rows and reports
-  every problem at once as a ``TemplateError``: "row 7, NPI: 1234567890 fails ...".
-  ``read_and_check`` does both and never raises.
-
-``read_rows`` never raises for anything a person can upload: a file that is too big, not
-a real ``.xlsx`` (judged by content, not name), macro-enabled, a zip bomb, unreadable,
-the wrong template version, with changed headings, empty or over the row limit gives
-file-level errors (``row`` and ``column`` None) and no rows.
-
-Safety: before openpyxl sees the bytes the package is checked from its zip directory
-(the ``PK`` signature, ``[Content_Types].xml`` naming a spreadsheet, no VBA project, at
-most ``MAX_UNPACKED_BYTES`` unpacked and ``MAX_PACKAGE_MEMBERS`` parts). The workbook is
-opened ``read_only=True, data_only=True``: a formula is never evaluated (its cell gives
-the value Excel cached, or blank), and rows are streamed, never all held in memory; the
-sheet's stated size is ignored and reading stops at ``spec.max_sheet_rows``.
+A file that is too big, not a real ``.xlsx`` (judged by content, not name),
+macro-enabled, a zip bomb, unreadable, of the wrong version, with changed headings, empty
+or over the row limit gives file-level errors (``row`` None) and no rows. Before openpyxl
+sees the bytes the package is checked from its zip directory; the workbook is opened
+``read_only=True, data_only=True`` (a formula is never evaluated: its cell gives the value
+Excel cached, or blank), rows are streamed, and reading stops at ``spec.max_sheet_rows``
+whatever size the sheet claims.
 """
 
 from __future__ import annotations
@@ -51,41 +40,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "INSTRUCTIONS_SHEET",
-    "LISTS_SHEET",
-    "MACRO_ENABLED",
-    "MAX_PACKAGE_MEMBERS",
-    "MAX_UNPACKED_BYTES",
-    "MAX_UPLOAD_BYTES",
-    "NOT_XLSX",
-    "TEXT_FORMAT",
-    "UNREADABLE",
-    "VERSION_CELL",
-    "VERSION_NAME",
-    "Column",
-    "RawRow",
-    "Refused",
-    "SheetRows",
-    "SheetSpec",
-    "TemplateError",
-    "TemplateResult",
+    "INSTRUCTIONS_SHEET", "LISTS_SHEET", "MACRO_ENABLED", "MAX_PACKAGE_MEMBERS",
+    "MAX_UNPACKED_BYTES", "MAX_UPLOAD_BYTES", "NOT_XLSX", "TEXT_FORMAT", "UNREADABLE",
+    "VERSION_CELL", "VERSION_NAME",
+    "Column", "RawRow", "Refused", "SheetRows", "SheetSpec", "TemplateError", "TemplateResult",
     "Validation",
-    "build_workbook",
-    "cell_text",
-    "check_headers",
-    "check_package",
-    "check_version",
-    "collect_rows",
-    "data_rows",
-    "is_blank",
-    "find_sheet",
-    "list_range",
-    "read_and_check",
-    "read_bounded",
-    "read_rows",
-    "shorten",
-    "version_marker",
-]
+    "build_workbook", "cell_text", "check_headers", "check_package", "check_version",
+    "collect_rows", "data_rows", "find_sheet", "is_blank", "list_range", "read_and_check",
+    "read_bounded", "read_rows", "shorten", "version_marker",
+]  # fmt: skip
 
 #: The largest upload read. A filled-in template of a few hundred rows is about 40 KB.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -14,6 +14,7 @@ from deadlines import kinds
 from deadlines.models import Clock
 from portal import access
 from portal.access import Role
+from portal.audit import audited
 from portal.models import User
 from registration import services
 from registration.forms import ApproveForm, DenyForm, EndMembershipForm
@@ -131,6 +132,7 @@ def _review_page(request, registration, *, deny_form=None, status=200):
 
 
 @registration_admins
+@audited("registration")
 def review(request, pk):
     registration = get_object_or_404(
         RegistrationRequest.objects.prefetch_related(
@@ -143,6 +145,7 @@ def review(request, pk):
 
 @registration_admins
 @require_POST
+@audited("registration")
 def approve(request, pk):
     registration = get_object_or_404(RegistrationRequest, pk=pk)
     form = ApproveForm(request.POST, request_obj=registration)
@@ -167,6 +170,7 @@ def approve(request, pk):
 
 @registration_admins
 @require_POST
+@audited("registration")
 def deny(request, pk):
     registration = get_object_or_404(RegistrationRequest, pk=pk)
     form = DenyForm(request.POST)

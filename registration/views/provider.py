@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from portal import access
 from portal.access import Role
+from portal.audit import audited
 from registration import services, template
 from registration.forms import (
     MODE_ONE,
@@ -213,6 +214,7 @@ def _more_rows(request, copied_from, kept):
 
 
 @provider_users
+@audited("registration")
 def request_detail(request, pk):
     registration = get_object_or_404(
         own_requests(request.user).prefetch_related(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from deadlines.clocks import clocks_for
 from portal import access, uploads
 from portal.access import Role
+from portal.audit import audited
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
 
@@ -23,6 +24,7 @@ def visible_ticket(request, pk):
 
 
 @ticket_roles
+@audited("ticket")
 def ticket_detail(request, pk):
     ticket = visible_ticket(request, pk)
     if ticket.state == State.DRAFT:
@@ -72,6 +74,7 @@ def submission_checks(ticket, tracking_number_refusal):
 
 
 @ticket_roles
+@audited("ticket")
 def attachment_download(request, pk, attachment_pk):
     """R-SEC-4: files are served only here, to people who may see the ticket."""
     ticket = visible_ticket(request, pk)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from deadlines.models import Clock
 from portal import access
 from portal.access import Role
+from portal.audit import audited
 from portal.models import MCO, ComplaintType
 from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
@@ -90,6 +91,7 @@ def _act(request, pk, action, success, **kwargs):
 
 @hfs_staff
 @require_POST
+@audited("ticket")
 def assign_to_me(request, pk):
     return _act(request, pk, lambda tid, **kw: workflow.assign(tid, to=request.user),
                 "The ticket is assigned to you.")
@@ -97,6 +99,7 @@ def assign_to_me(request, pk):
 
 @hfs_staff
 @require_POST
+@audited("ticket")
 def present(request, pk):
     form = PresentForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -106,6 +109,7 @@ def present(request, pk):
 
 @hfs_staff
 @require_POST
+@audited("ticket")
 def close(request, pk):
     form = TriageCloseForm(request.POST)
     if not form.is_valid():
@@ -118,6 +122,7 @@ def close(request, pk):
 
 @hfs_staff
 @require_POST
+@audited("ticket")
 def internal_note(request, pk):
     form = InternalNoteForm(request.POST)
     if not form.is_valid():

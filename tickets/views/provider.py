@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal import access
 from portal.access import Role
+from portal.audit import audited
 from portal.models import MCO
 from registration.memberships import approved_providers
 from tickets import claims_template, drafts, rules, workflow
@@ -122,6 +123,7 @@ def _claim_initial(claim):
 
 
 @provider_users
+@audited("ticket")
 def edit_draft(request, pk):
     ticket = _own_draft(request, pk)
     if request.method != "POST":
@@ -245,6 +247,7 @@ def claims_template_download(request):
 
 @provider_users
 @require_POST
+@audited("ticket")
 def remove_attachment(request, pk, attachment_pk):
     ticket = _own_draft(request, pk)
     attachment = get_object_or_404(ticket.attachments, pk=attachment_pk)
@@ -254,6 +257,7 @@ def remove_attachment(request, pk, attachment_pk):
 
 
 @provider_users
+@audited("ticket")
 def submitted(request, pk):
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=pk,
                                state=State.SUBMITTED)
@@ -262,6 +266,7 @@ def submitted(request, pk):
 
 @provider_users
 @require_POST
+@audited("ticket")
 def start_from_closed(request, pk):
     """R-FLOW-8: never reopened; a new draft with everything copied in."""
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user), pk=pk,
