@@ -183,8 +183,8 @@ COLUMNS: list[Column] = [
 
 HEADERS = [column.header for column in COLUMNS]
 _HEADER = {column.key: column.header for column in COLUMNS}
-_ROW_FIELDS = {"claim_number", "tracking_number", "member_rin", "member_name", "service_from",
-               "service_to", "billed", "paid", "disputed", "denial_reason", "comments"}  # fmt: skip
+_ROW_FIELDS = [key for key in _HEADER if key not in ("mco", "provider_npi")]
+_DATE_LABEL = "date of service"
 
 SPEC = spreadsheets.SheetSpec(
     title="Complaints/Claims-Issue template",
@@ -197,14 +197,11 @@ SPEC = spreadsheets.SheetSpec(
     batch="ticket",
 )
 
+# The checks that need nothing of the ticket; _check_rows adds the MCO, NPI, tracking
+# number and dates, which do.
 _CLEANERS = {
     "claim_number": partial(
         checks.clean_required_text, max_length=CLAIM_NUMBER_MAX_LENGTH, label="claim number"
-    ),
-    "tracking_number": partial(
-        checks.clean_required_text,
-        max_length=TRACKING_NUMBER_MAX_LENGTH,
-        label="MCO tracking number",
     ),
     "member_rin": checks.clean_member_rin,
     "member_name": partial(
@@ -346,15 +343,19 @@ class _Context:
     today: datetime.date
 
 
-def _same_name(left: str, right: str) -> bool:
-    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
-
-
 def _check_rows(raw_rows, *, context: _Context) -> ClaimsResult:
     result = ClaimsResult()
+    cleaners = {
+        **_CLEANERS,
+        "mco": partial(_clean_mco, context=context),
+        "provider_npi": partial(_clean_provider_npi, context=context),
+        "tracking_number": partial(_clean_tracking_number, context=context),
+        "service_from": partial(checks.clean_date, today=context.today, label=_DATE_LABEL),
+        "service_to": partial(checks.clean_date, today=context.today, label=_DATE_LABEL),
+    }
     first_row_of_claim: dict[str, int] = {}
     for row_number, values in raw_rows:
-        cleaned, errors = _clean_row(row_number, dict(zip(HEADERS, values, strict=False)), context)
+        cleaned, errors = _clean_row(row_number, values, cleaners)
         number = cleaned.get("claim_number")
         if number is not None:
             key = number.casefold()
@@ -371,36 +372,20 @@ def _check_rows(raw_rows, *, context: _Context) -> ClaimsResult:
                 first_row_of_claim[key] = row_number
         result.errors.extend(errors)
         if not errors:
-            result.rows.append(ClaimRow(row_number=row_number, **cleaned))
+            fields = {key: cleaned[key] for key in _ROW_FIELDS}  # not the ticket's MCO, NPI
+            result.rows.append(ClaimRow(row_number=row_number, **fields))
     return result
 
 
-def _clean_row(row_number: int, by_header: dict, context: _Context):
-    """The row's cleaned ``ClaimRow`` fields (those that passed) and its errors, in
-    column order."""
-    cleaned: dict = {}
-    errors: list[TemplateError] = []
-
-    def check(key, clean):
-        header = _HEADER[key]
+def _clean_row(row_number: int, values, cleaners):
+    """The row's cleaned fields (only those that passed) and its errors, in column order."""
+    cleaned, errors = {}, []
+    for column, value in zip(COLUMNS, values, strict=False):
         try:
-            value = clean(by_header.get(header))
+            cleaned[column.key] = cleaners[column.key](value)
         except ValidationError as error:
-            errors.extend(TemplateError(row_number, header, m) for m in error.messages)
-        else:
-            if key in _ROW_FIELDS:  # the MCO and NPI are the ticket's, not the claim's
-                cleaned[key] = value
-
-    check("mco", partial(_clean_mco, context=context))
-    check("provider_npi", partial(_clean_provider_npi, context=context))
-    check("claim_number", _CLEANERS["claim_number"])
-    check("tracking_number", partial(_clean_tracking_number, context=context))
-    for key in ("member_rin", "member_name"):
-        check(key, _CLEANERS[key])
-    for key in ("service_from", "service_to"):
-        check(key, partial(checks.clean_date, today=context.today, label="date of service"))
-    for key in ("billed", "paid", "disputed", "denial_reason", "comments"):
-        check(key, _CLEANERS[key])
+            for message in error.messages:
+                errors.append(TemplateError(row_number, column.header, message))
     _check_across_columns(row_number, cleaned, errors)
     return cleaned, sorted(errors, key=lambda error: HEADERS.index(error.column))
 
@@ -436,7 +421,7 @@ def _clean_mco(value, *, context: _Context) -> str:
     text = spreadsheets.cell_text(value)
     if not text:
         raise ValidationError(f"Enter the MCO: {context.mco}.", code="mco_required")
-    if not _same_name(text, context.mco):
+    if " ".join(text.split()).casefold() != " ".join(context.mco.split()).casefold():
         raise ValidationError(
             f"{spreadsheets.shorten(text)} — every row must be for {context.mco} (one "
             "template, one MCO); put another MCO's claims on a template of their own.",
@@ -458,7 +443,9 @@ def _clean_provider_npi(value, *, context: _Context) -> str:
 
 
 def _clean_tracking_number(value, *, context: _Context) -> str:
-    number = _CLEANERS["tracking_number"](value)
+    number = checks.clean_required_text(
+        value, TRACKING_NUMBER_MAX_LENGTH, label="MCO tracking number"
+    )
     if not context.tracking_number_is_valid(number):
         example = f", e.g. {context.tracking_example}" if context.tracking_example else ""
         raise ValidationError(

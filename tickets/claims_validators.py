@@ -210,4 +210,4 @@ def _parse_amount(text: str) -> Decimal | None:
         amount = Decimal(compact)
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return None
-    return -amount if negative else amount
+    return -amount if negative and amount else amount  # "-0" is 0, not -0

@@ -151,7 +151,8 @@ def edit_draft(request, pk):
             result = claims_template.read_template(
                 upload, mco=ticket.mco.name, provider_npi=ticket.provider.npi,
                 tracking_number_is_valid=ticket.mco.tracking_number_is_valid,
-                tracking_example=ticket.mco.tracking_example, filename=upload.name,
+                tracking_example=ticket.mco.tracking_example,
+                mco_short_name=ticket.mco.short_name, filename=upload.name,
             )
             if result.ok:
                 claims = [_claim_from_row(row) for row in result.rows]
