@@ -37,6 +37,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portal.uploads import has_macros
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -515,12 +517,7 @@ def check_package(data: bytes, filename: str, spec: SheetSpec):
             content_types = package.read(_CONTENT_TYPES).decode("utf-8", "replace")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError):
         raise Refused(NOT_XLSX) from None
-    lowered = content_types.lower()
-    if (
-        "macroenabled" in lowered
-        or "vbaproject" in lowered
-        or any(name.endswith("vbaproject.bin") for name in names)
-    ):
+    if has_macros(names, content_types):
         raise Refused(MACRO_ENABLED)
     if not any(kind in content_types for kind in _SPREADSHEET_TYPES):
         raise Refused(NOT_XLSX)

@@ -19,6 +19,9 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from portal.spreadsheets import cell_text as as_text  # noqa: F401  (public here too)
+from portal.spreadsheets import shorten  # noqa: F401
+
 __all__ = [
     "ADDRESS_KEY_MAX_LENGTH",
     "MEDICAID_ID_MAX_LENGTH",
@@ -70,30 +73,9 @@ ADDRESS_KEY_MAX_LENGTH = 300
 _NPI_PREFIX = "80840"
 
 #: A value echoed back in a message is cut to this many characters.
-_SHOWN_MAX = 40
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _WHITESPACE = re.compile(r"\s+")
-
-
-def as_text(value) -> str:
-    """A cell or field value as stripped text; Excel's numbers lose their ``.0``.
-
-    ``None`` is ``""``; an int is its digits; a float that is a whole number is its digits
-    (1234567893.0 -> "1234567893"), any other float its ``repr``; a bool is refused as text
-    ("True") so that it fails the check that follows rather than passing as 1.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    return str(value).strip()
 
 
 def _whole_number(value) -> int | None:
@@ -105,13 +87,6 @@ def _whole_number(value) -> int | None:
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     return None
-
-
-def shorten(text: str) -> str:
-    """Text as the person typed it, cut to 40 characters for a message."""
-    if len(text) > _SHOWN_MAX:
-        return text[: _SHOWN_MAX - 1] + "…"
-    return text
 
 
 def _luhn_is_valid(digits: str) -> bool:
