@@ -2,8 +2,10 @@
 
 from django import forms
 
+from portal.forms import PortalForm
 
-class AddClosureForm(forms.Form):
+
+class AddClosureForm(PortalForm):
     date = forms.DateField(
         label="Date the offices are closed",
         help_text="For example: 2027-01-15 (year-month-day).",
@@ -17,7 +19,7 @@ class AddClosureForm(forms.Form):
     )
 
 
-class RemoveClosureForm(forms.Form):
+class RemoveClosureForm(PortalForm):
     reason = forms.CharField(
         label="Why remove this closure?",
         max_length=500,

@@ -30,7 +30,37 @@ class UswdsBoundField(BoundField):
             css += f" {css}--error"
         existing = attrs.get("class") or widget.attrs.get("class", "")
         attrs["class"] = f"{css} {existing}".strip()
+        if kind == "file" and self.auto_id:
+            # USWDS's file-input script adds an aria-label ("Drag file here…") that would
+            # replace the visible label as the accessible name; the label wins this way.
+            attrs["aria-labelledby"] = f"{self.auto_id}_label"
         return attrs
+
+
+class NamedRequiredMessagesMixin:
+    """R-SEC-5: a missing value is named: "Enter your phone number.", "Choose the MCO."
+    instead of Django's "This field is required." (a message set on the field wins)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = forms.Field.default_error_messages["required"]
+        for field in self.fields.values():
+            if field.error_messages.get("required") != default:
+                continue
+            label = str(field.label or "this field")
+            if len(label) > 1 and label[1].islower():
+                label = label[0].lower() + label[1:]
+            choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+            verb = "Choose" if choosing else "Enter"
+            field.error_messages = {**field.error_messages, "required": f"{verb} {label}."}
+
+
+class PortalForm(NamedRequiredMessagesMixin, forms.Form):
+    """The base of the portal's forms."""
+
+
+class PortalModelForm(NamedRequiredMessagesMixin, forms.ModelForm):
+    """The base of the portal's model forms."""
 
 
 class PortalFormRenderer(TemplatesSetting):
@@ -39,7 +69,7 @@ class PortalFormRenderer(TemplatesSetting):
     bound_field_class = UswdsBoundField
 
 
-class InviteForm(forms.Form):
+class InviteForm(PortalForm):
     email = forms.EmailField(
         label="E-mail address", help_text="The invitation is sent to this address."
     )
@@ -75,7 +105,7 @@ class InviteForm(forms.Form):
         return data
 
 
-class MCOForm(forms.ModelForm):
+class MCOForm(PortalModelForm):
     class Meta:
         model = MCO
         fields = ["name", "short_name", "tracking_pattern", "tracking_example", "is_active"]

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from django import forms
 from django.core import signing
 
+from portal.forms import PortalForm
 from registration import validators
 from registration.models import DenialReason, Relationship
 from registration.services import IndividualEntry
@@ -14,7 +15,7 @@ from registration.template import ProviderRow
 TEMPLATE_SALT = "registration-template-rows"
 
 
-class RequesterForm(forms.Form):
+class RequesterForm(PortalForm):
     name = forms.CharField(label="Your full name", max_length=200)
     email = forms.EmailField(
         label="Your e-mail address", help_text="We send the decision to this address."
@@ -41,7 +42,7 @@ class RequesterForm(forms.Form):
 MODE_ONE, MODE_SEVERAL = "one", "several"
 
 
-class ModeForm(forms.Form):
+class ModeForm(PortalForm):
     mode = forms.ChoiceField(
         label="How many providers or facilities do you act for?",
         choices=[
@@ -53,7 +54,7 @@ class ModeForm(forms.Form):
     )
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(PortalForm):
     legal_name = forms.CharField(label="Legal name of the provider or facility", max_length=200)
     medicaid_id = forms.CharField(
         label="Medicaid (IMPACT) provider ID", max_length=30,
@@ -103,7 +104,7 @@ class ProviderForm(forms.Form):
         )
 
 
-class TemplateUploadForm(forms.Form):
+class TemplateUploadForm(PortalForm):
     template_file = forms.FileField(
         label="Completed multiple registration template (.xlsx)",
         required=False,
@@ -136,7 +137,7 @@ def kept_rows(token):
     return data["filename"], rows
 
 
-class IndividualForm(forms.Form):
+class IndividualForm(PortalForm):
     name = forms.CharField(label="Full name", max_length=200, required=False)
     email = forms.EmailField(label="E-mail address", required=False)
     relationship = forms.ChoiceField(
@@ -166,7 +167,7 @@ IndividualFormSet = forms.formset_factory(IndividualForm, extra=0, max_num=200,
                                           validate_max=True)
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(PortalForm):
     providers = forms.MultipleChoiceField(
         label="Providers to approve", widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one provider to approve, or deny the "
@@ -183,7 +184,7 @@ class ApproveForm(forms.Form):
         self.fields["providers"].initial = [str(p.pk) for p in request_obj.providers.all()]
 
 
-class DenyForm(forms.Form):
+class DenyForm(PortalForm):
     reasons = forms.ModelMultipleChoiceField(
         label="Reasons", queryset=DenialReason.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple, required=False,
@@ -202,6 +203,6 @@ class DenyForm(forms.Form):
         return data
 
 
-class EndMembershipForm(forms.Form):
+class EndMembershipForm(PortalForm):
     reason = forms.CharField(label="Why does this access end?", max_length=500,
                              help_text="For example: left the provider's office.")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_a_field_with_an_error_renders_label_hint_error_and_aria(reference_data):
     form = InviteForm(data={"email": "not-an-address", "role": "mco"})
     html = str(form)
-    assert '<label class="usa-label usa-label--error" for="id_email">' in html
+    assert '<label class="usa-label usa-label--error" for="id_email" id="id_email_label">' in html
     assert 'id="id_email_helptext"' in html
     assert 'id="id_email_error"' in html
     assert 'aria-describedby="id_email_helptext id_email_error"' in html
@@ -38,3 +38,17 @@ def test_allauth_forms_use_the_same_component(client, db):
     html = client.get(reverse("account_login")).content.decode()
     assert 'class="usa-label"' in html
     assert 'class="usa-input"' in html
+
+
+def test_a_missing_value_is_named_in_the_message(reference_data):
+    form = InviteForm(data={})
+    assert form.errors["first_name"] == ["Enter first name."]
+    assert form.errors["role"] == ["Choose role."]
+
+
+def test_a_file_input_keeps_its_visible_label_as_its_name():
+    from registration.forms import TemplateUploadForm
+
+    html = str(TemplateUploadForm()["template_file"].as_field_group())
+    assert 'id="id_template_file_label"' in html
+    assert 'aria-labelledby="id_template_file_label"' in html

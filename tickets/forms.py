@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from portal.forms import PortalForm
 from portal.models import MCO, ComplaintType
 from tickets import rules
 from tickets.models import TRIAGE_CLOSE_REASONS, CloseReason
@@ -24,7 +25,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(PortalForm):
     """When and how the dispute went to the MCO (R-FILE-2, R-FILE-3, R-FILE-4)."""
 
     dispute_filed_on = forms.DateField(
@@ -41,8 +42,8 @@ class DisputeForm(forms.Form):
         label="I used the MCO's internal dispute process, including peer-to-peer review "
         "where it applies, and it did not resolve the dispute.",
         error_messages={
-            "required": "Confirm that the MCO's internal process was used and exhausted "
-            "(R-FILE-2); the portal is for disputes it did not resolve."
+            "required": "Confirm that the MCO's internal process was used and exhausted; "
+            "the portal is for disputes it did not resolve."
         },
     )
 
@@ -88,7 +89,7 @@ class StartTicketForm(DisputeForm):
         self.fields["provider"].queryset = providers
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PortalForm):
     description = forms.CharField(
         label="Describe the complaint", max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -97,7 +98,7 @@ class ComplaintForm(forms.Form):
     )
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(PortalForm):
     """One claim for a single complaint; two or more go on the template (R-FILE-6)."""
 
     claim_number = forms.CharField(label="Claim number", max_length=50,
@@ -125,7 +126,7 @@ class ClaimForm(forms.Form):
         if rules.several_claims_listed(number):
             raise forms.ValidationError(
                 "This lists more than one claim. Two or more claims go on the "
-                "Complaints/Claims-Issue template (R-FILE-6): choose “Several claims” and "
+                "Complaints/Claims-Issue template: choose “Two or more similar claims” and "
                 "upload it."
             )
         return number
@@ -146,7 +147,7 @@ class ClaimForm(forms.Form):
 CLAIMS_ONE, CLAIMS_SEVERAL, CLAIMS_NONE = "one", "several", "none"
 
 
-class ClaimsModeForm(forms.Form):
+class ClaimsModeForm(PortalForm):
     claims_mode = forms.ChoiceField(
         label="Claims in this complaint",
         choices=[
@@ -159,14 +160,14 @@ class ClaimsModeForm(forms.Form):
     )
 
 
-class ClaimsTemplateForm(forms.Form):
+class ClaimsTemplateForm(PortalForm):
     claims_file = forms.FileField(
         label="Completed Complaints/Claims-Issue template (.xlsx)", required=False,
         help_text="One row per claim, at most 100, all for this MCO and this provider.",
     )
 
 
-class AttachmentsForm(forms.Form):
+class AttachmentsForm(PortalForm):
     files = MultipleFileField(
         label="Attach files (optional)", required=False,
         help_text="PDF, images (PNG, JPEG, GIF, TIFF), Word (.docx) or Excel (.xlsx). Up to "
@@ -174,12 +175,12 @@ class AttachmentsForm(forms.Form):
     )
 
 
-class PresentForm(forms.Form):
+class PresentForm(PortalForm):
     note = forms.CharField(label="Note for the timeline (optional)", required=False,
                            max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TriageCloseForm(forms.Form):
+class TriageCloseForm(PortalForm):
     reason = forms.ChoiceField(
         label="Reason for closing",
         choices=[("", "- Select -")] + [(r.value, CloseReason(r).label)
@@ -191,7 +192,7 @@ class TriageCloseForm(forms.Form):
                            "get it right.")
 
 
-class InternalNoteForm(forms.Form):
+class InternalNoteForm(PortalForm):
     text = forms.CharField(label="HFS-internal note", max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Seen by HFS staff only; never by providers or MCOs.")

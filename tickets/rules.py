@@ -43,7 +43,7 @@ class FilingWindow:
         if today > self.closes:
             return (
                 f"{self.explain(mco_name)} The last day was {long_date(self.closes)}, so this "
-                "dispute can no longer be filed here (R-FILE-3)."
+                "dispute can no longer be filed here."
             )
         return None
 
@@ -95,12 +95,12 @@ def check_ready_to_submit(ticket, *, by, on: datetime.date):
     problems = []
     if not approved_providers(by).filter(pk=ticket.provider_id).exists():
         problems.append(
-            "You are not approved to file for this provider (R-REG-1). Register for it first."
+            "You are not approved to file for this provider. Register for it first."
         )
     if not ticket.internal_process_exhausted:
         problems.append(
             "Confirm that the MCO's internal dispute process, peer-to-peer included, was "
-            "used and exhausted (R-FILE-2)."
+            "used and exhausted."
         )
     refusal = filing_window(ticket.dispute_filed_on).refusal(ticket.mco.name, on)
     if refusal:
@@ -122,7 +122,7 @@ def check_ready_to_submit(ticket, *, by, on: datetime.date):
             problems.append("Enter the claim details for this complaint type.")
         if any(several_claims_listed(c.claim_number) for c in claims) or len(claims) > 1:
             problems.append(
-                "Two or more claims go on the Complaints/Claims-Issue template (R-FILE-6). "
+                "Two or more claims go on the Complaints/Claims-Issue template. "
                 "Download the template, list one claim per row, and upload it."
             )
     if problems:

@@ -121,8 +121,8 @@ def _review_page(request, registration, *, deny_form=None, status=200):
         {
             "registration": registration,
             "clock": services.registration_clock(registration),
-            "approve_form": ApproveForm(request_obj=registration),
-            "deny_form": deny_form or DenyForm(),
+            "approve_form": ApproveForm(request_obj=registration, auto_id="approve_%s"),
+            "deny_form": deny_form or DenyForm(auto_id="deny_%s"),
             "duplicate_providers": providers,
             "existing_users": users,
             "memberships": registration.memberships.select_related("user", "provider"),
@@ -173,7 +173,7 @@ def approve(request, pk):
 @audited("registration")
 def deny(request, pk):
     registration = get_object_or_404(RegistrationRequest, pk=pk)
-    form = DenyForm(request.POST)
+    form = DenyForm(request.POST, auto_id="deny_%s")
     if form.is_valid():
         try:
             services.deny(

@@ -77,6 +77,16 @@ def _ensure_roles():
             )
 
 
+def _ensure_denial_reasons():
+    """Recreate the denial reasons (data migration registration 0002), flushed like the
+    role groups by every transactional test."""
+    from registration.models import DenialReason
+
+    reasons = importlib.import_module("registration.migrations.0002_denial_reasons").REASONS
+    for position, text in enumerate(reasons):
+        DenialReason.objects.get_or_create(text=text, defaults={"position": position})
+
+
 @pytest.fixture
 def portal_data(transactional_db, live_server):
     """Reference data and the demo accounts (one per role), in the live server's database.
@@ -92,6 +102,7 @@ def portal_data(transactional_db, live_server):
     # TOTP codes remembered as used by an earlier test.
     cache.clear()
     _ensure_roles()
+    _ensure_denial_reasons()
     load_reference_data()
     users = create_demo_accounts()
     pairs = zip(DEMO_ACCOUNTS, users, strict=True)

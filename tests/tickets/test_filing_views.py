@@ -128,7 +128,9 @@ def test_several_claims_in_the_single_form_are_refused_with_the_reason(provider_
                                     details_payload(ticket, claim_number="111222, 333444",
                                                     submit="1"))
     assert response.status_code == 400
-    assert "Complaints/Claims-Issue template (R-FILE-6)" in response.content.decode()
+    assert "more than one claim. Two or more claims go on the Complaints/Claims-Issue" in (
+        response.content.decode()
+    )
 
 
 def fill_claims(rows, mco="Molina Healthcare of Illinois", npi="1234567893"):

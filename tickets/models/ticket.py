@@ -221,7 +221,7 @@ class Ticket(FSMModelMixin, models.Model):
                 if window else ""
             raise ValidationError(
                 f"The 5-business-day window to request information closed{closed}; "
-                "information can no longer be requested (R-FLOW-3)."
+                "information can no longer be requested."
             )
         self.record("information_requested", by=by, role="mco",
                     to_state=State.AWAITING_PROVIDER_INFO, at=at, note=request_text)

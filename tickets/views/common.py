@@ -44,9 +44,10 @@ def ticket_detail(request, pk):
         "window": ticket.filing_window().explain(ticket.mco.name),
     }
     if is_hfs and ticket.state == State.SUBMITTED:
-        context.update(present_form=PresentForm(), close_form=TriageCloseForm())
+        context.update(present_form=PresentForm(auto_id="present_%s"),
+                       close_form=TriageCloseForm(auto_id="close_%s"))
     if is_hfs:
-        context["note_form"] = InternalNoteForm()
+        context["note_form"] = InternalNoteForm(auto_id="internal_%s")
         from tickets.rules import tracking_number_refusal
 
         context["checks"] = submission_checks(ticket, tracking_number_refusal)
