@@ -124,7 +124,7 @@ def home_url_name(user) -> str:
     for role, name in (
         (Role.HFS, "hfs_home"),
         (Role.REGISTRATION_ADMIN, "registration_queue"),
-        (Role.MCO, "mco_home"),
+        (Role.MCO, "mco_queue"),
         (Role.PROVIDER, "provider_home"),
     ):
         if role in roles:

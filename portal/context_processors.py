@@ -17,10 +17,12 @@ def navigation(request):
         items.append(("File a ticket", reverse("ticket_start")))
         items.append(("Register a provider", reverse("registration_new")))
     if Role.MCO in roles:
-        items.append(("MCO queue", reverse("mco_home")))
+        items.append(("MCO queue", reverse("mco_queue")))
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
         items.append(("Triage", reverse("triage_queue")))
+        items.append(("Extensions", reverse("extension_queue")))
+        items.append(("Overdue responses", reverse("overdue_responses")))
         items.append(("MCOs", reverse("mco_list")))
         items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:

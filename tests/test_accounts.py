@@ -101,7 +101,7 @@ def test_staff_sign_in_asks_for_the_authenticator_code(client, mco_staff):
         reverse("mfa_authenticate"), {"code": current_totp_code(TEST_TOTP_SECRET)}
     )
     assert response.status_code == 302
-    assert client.get(reverse("mco_home")).status_code == 200
+    assert client.get(reverse("mco_queue")).status_code == 200
 
 
 def test_staff_cannot_switch_two_step_verification_off(hfs_staff):
@@ -141,7 +141,7 @@ def test_deactivation_ends_access_and_sessions_at_once(client, registration_admi
         reverse("account_login"), {"login": mco_staff.email, "password": TEST_PASSWORD}
     )
     staff_client.post(reverse("mfa_authenticate"), {"code": current_totp_code(TEST_TOTP_SECRET)})
-    assert staff_client.get(reverse("mco_home")).status_code == 200
+    assert staff_client.get(reverse("mco_queue")).status_code == 200
     session_key = staff_client.session.session_key
     assert UserSession.objects.filter(user=mco_staff, session_key=session_key).exists()
 
@@ -153,7 +153,7 @@ def test_deactivation_ends_access_and_sessions_at_once(client, registration_admi
     assert not mco_staff.is_active
     assert mco_staff.deactivated_by == registration_admin
     assert not Session.objects.filter(session_key=session_key).exists()
-    response = staff_client.get(reverse("mco_home"))
+    response = staff_client.get(reverse("mco_queue"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
 

@@ -24,7 +24,6 @@ EXPECTED = {
     "no_role_home": ALL,
     "account_settings": ALL,
     "provider_home": {"provider"},
-    "mco_home": {"mco"},
     "hfs_home": {"hfs"},
     "registration_new": {"provider"},
     "registration_template": {"provider"},
@@ -49,6 +48,18 @@ EXPECTED = {
     "ticket_present": {"hfs"},
     "ticket_close": {"hfs"},
     "ticket_note": {"hfs"},
+    "ticket_request_information": {"mco"},
+    "ticket_answer_information": {"provider"},
+    "ticket_respond": {"mco"},
+    "ticket_ask_extension": {"mco", "provider"},
+    "ticket_message": {"provider", "mco", "hfs"},
+    "ticket_close_incomplete": {"hfs"},
+    "extension_queue": {"hfs"},
+    "extension_decide": {"hfs"},
+    "overdue_responses": {"hfs"},
+    "mco_queue": {"mco"},
+    "mco_export": {"mco"},
+    "mco_assign": set(),  # MCO supervisors only: a permission no persona has
     "people_list": {"registration_admin"},
     "people_invite": {"registration_admin"},
     "people_deactivate": {"registration_admin"},
@@ -68,6 +79,7 @@ SAMPLE_KWARGS = {
     "key": "x",
     "day": "2027-01-15",
     "attachment_pk": 1,
+    "request_pk": 1,
 }
 
 

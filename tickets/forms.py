@@ -196,3 +196,82 @@ class InternalNoteForm(PortalForm):
     text = forms.CharField(label="HFS-internal note", max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Seen by HFS staff only; never by providers or MCOs.")
+
+
+class InformationRequestForm(PortalForm):
+    request_text = forms.CharField(
+        label="What information do you need?", max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The provider has 5 business days to send it.",
+    )
+
+
+class InformationAnswerForm(PortalForm):
+    answer_text = forms.CharField(
+        label="Your answer", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Send the information, or explain when and how you already sent it to the "
+        "MCO and attach the evidence.",
+    )
+    already_sent = forms.BooleanField(
+        label="The MCO already had this information (evidence attached)", required=False
+    )
+
+
+class ResponseForm(PortalForm):
+    """R-FLOW-2: the MCO's written response/proposal."""
+
+    response_text = forms.CharField(label="Response to the complaint", max_length=20000,
+                                    widget=forms.Textarea(attrs={"rows": 6}))
+    plan_applies = forms.BooleanField(
+        label="A plan applies to address the complaint", required=False
+    )
+    plan_text = forms.CharField(label="The plan", required=False, max_length=10000,
+                                widget=forms.Textarea(attrs={"rows": 4}),
+                                help_text="Required when a plan applies.")
+    resolve_by = forms.DateField(label="Date by which it will be resolved", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text="Required when a plan applies.")
+    representative_name = forms.CharField(label="Provider service representative's name",
+                                          max_length=200)
+    representative_phone = forms.CharField(label="Representative's phone", max_length=30)
+    representative_email = forms.EmailField(label="Representative's e-mail")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("plan_applies"):
+            if not (data.get("plan_text") or "").strip():
+                self.add_error("plan_text", "Describe the plan, or untick “A plan applies”.")
+            if not data.get("resolve_by"):
+                self.add_error("resolve_by", "Enter the date by which it will be resolved.")
+            elif data["resolve_by"] < timezone.localdate():
+                self.add_error("resolve_by", "The resolution date cannot be in the past.")
+        return data
+
+
+class ExtensionForm(PortalForm):
+    circumstances = forms.CharField(
+        label="Extenuating circumstances", max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why 30 more calendar days are needed. One extension per ticket.",
+    )
+
+
+class ExtensionDecisionForm(PortalForm):
+    decision = forms.ChoiceField(
+        label="Decision", widget=forms.RadioSelect,
+        choices=[("approve", "Approve: the MCO's response is due on day 60"),
+                 ("deny", "Deny")],
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MessageForm(PortalForm):
+    body = forms.CharField(label="Message", max_length=10000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Seen by the provider, the MCO and HFS.")
+
+
+class IncompleteInformationForm(PortalForm):
+    note = forms.CharField(label="What is missing", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

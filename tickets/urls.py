@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import common, hfs, provider
+from tickets.views import actions, common, hfs, mco, provider
 
 urlpatterns = [
     path("new/", provider.start_ticket, name="ticket_start"),
@@ -8,6 +8,13 @@ urlpatterns = [
     path("claims-template.xlsx", provider.claims_template_download,
          name="ticket_claims_template"),
     path("triage/", hfs.triage_queue, name="triage_queue"),
+    path("extensions/", hfs.extension_queue, name="extension_queue"),
+    path("extensions/<int:request_pk>/decide/", hfs.decide_extension,
+         name="extension_decide"),
+    path("overdue-responses/", hfs.overdue_responses, name="overdue_responses"),
+    path("mco/", mco.mco_queue, name="mco_queue"),
+    path("mco/export.xlsx", mco.mco_export, name="mco_export"),
+    path("mco/assign/", mco.assign, name="mco_assign"),
     path("<int:pk>/", common.ticket_detail, name="ticket_detail"),
     path("<int:pk>/edit/", provider.edit_draft, name="ticket_edit"),
     path("<int:pk>/submitted/", provider.submitted, name="ticket_submitted"),
@@ -20,4 +27,13 @@ urlpatterns = [
     path("<int:pk>/present/", hfs.present, name="ticket_present"),
     path("<int:pk>/close/", hfs.close, name="ticket_close"),
     path("<int:pk>/note/", hfs.internal_note, name="ticket_note"),
+    path("<int:pk>/request-information/", actions.request_information,
+         name="ticket_request_information"),
+    path("<int:pk>/answer-information/", actions.answer_information,
+         name="ticket_answer_information"),
+    path("<int:pk>/respond/", actions.respond, name="ticket_respond"),
+    path("<int:pk>/extension/", actions.ask_for_extension, name="ticket_ask_extension"),
+    path("<int:pk>/messages/", actions.post_message, name="ticket_message"),
+    path("<int:pk>/close-incomplete/", actions.close_for_incomplete_information,
+         name="ticket_close_incomplete"),
 ]

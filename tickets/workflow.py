@@ -165,9 +165,10 @@ def request_information(ticket_id, *, by, request_text):
 
 
 @transaction.atomic
-def answer_information(ticket_id, *, by, answer_text):
+def answer_information(ticket_id, *, by, answer_text, already_sent=False):
     now = timezone.now()
-    ticket = _run(ticket_id, "answer_information", by=by, at=now, answer_text=answer_text)
+    ticket = _run(ticket_id, "answer_information", by=by, at=now, answer_text=answer_text,
+                  already_sent=already_sent)
     clocks.stop_clock(ticket, ck.PROVIDER_INFO.key, outcome=Outcome.MET, at=now,
                       event="information provided")
     _notify_mco(ticket, "ticket_information_provided")
@@ -175,9 +176,9 @@ def answer_information(ticket_id, *, by, answer_text):
 
 
 @transaction.atomic
-def respond(ticket_id, *, by, summary=""):
+def respond(ticket_id, *, by, response=None, summary=""):
     now = timezone.now()
-    ticket = _run(ticket_id, "respond", by=by, at=now, summary=summary)
+    ticket = _run(ticket_id, "respond", by=by, at=now, response=response, summary=summary)
     clocks.stop_clock(ticket, ck.MCO_RESPONSE.key, outcome=Outcome.MET, at=now,
                       event="MCO responded")
     for kind in (ck.INFO_WINDOW, ck.EXTENSION_CUTOFF, ck.PROVIDER_INFO):
@@ -239,6 +240,58 @@ def decide(ticket_id, *, by, summary):
     _notify_provider(ticket, "ticket_decided")
     _notify_mco(ticket, "ticket_decided")
     return ticket
+
+
+# --- Extensions (R-FLOW-4) and the message thread (R-FLOW-10) ---------------------------
+
+
+@transaction.atomic
+def ask_for_extension(ticket_id, *, by, party, circumstances):
+    from tickets.models import exchange
+
+    ticket = _locked(ticket_id)
+    try:
+        request = exchange.ask_for_extension(ticket, party=party, by=by,
+                                             circumstances=circumstances, at=timezone.now())
+    except ValidationError as error:
+        raise ActionRefused(" ".join(error.messages)) from error
+    _notify_hfs(ticket, "ticket_extension_requested")
+    return request
+
+
+@transaction.atomic
+def decide_extension(request_id, *, by, approve, note=""):
+    from tickets.models import ExtensionRequest, exchange
+
+    ticket_id = ExtensionRequest.objects.values_list("ticket_id", flat=True).get(pk=request_id)
+    ticket = _locked(ticket_id)
+    request = ExtensionRequest.objects.select_for_update().get(pk=request_id)
+    request.ticket = ticket
+    try:
+        exchange.decide_extension(request, by=by, approve=approve, note=note,
+                                  at=timezone.now())
+    except ValidationError as error:
+        raise ActionRefused(" ".join(error.messages)) from error
+    outcome = "approved" if approve else "denied"
+    _notify_mco(ticket, "ticket_extension_decided", outcome=outcome)
+    _notify_provider(ticket, "ticket_extension_decided", outcome=outcome)
+    return request
+
+
+@transaction.atomic
+def post_message(ticket_id, *, by, role, body):
+    from tickets.models import exchange
+
+    ticket = _locked(ticket_id)
+    try:
+        message = exchange.post_message(ticket, by=by, role=role, body=body, at=timezone.now())
+    except ValidationError as error:
+        raise ActionRefused(" ".join(error.messages)) from error
+    if role != "provider":
+        _notify_provider(ticket, "ticket_message")
+    if role != "mco" and ticket.presented_at:
+        _notify_mco(ticket, "ticket_message")
+    return message
 
 
 # --- The engine's expiry actions (R-CLK-4) ----------------------------------------------

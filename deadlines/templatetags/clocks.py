@@ -59,3 +59,14 @@ def clock_status(clock, now=None):
     if after:
         return format_html('{} <time datetime="{}">{}</time> {}', before, iso, when, after)
     return format_html('{} <time datetime="{}">{}</time>', before, iso, when)
+
+
+@register.filter
+def clock_label(clock):
+    """The clock's name as people read it ("MCO written response"), not its code."""
+    from deadlines import kinds
+
+    try:
+        return kinds.get_kind(clock.kind).label
+    except LookupError:
+        return clock.kind.replace("_", " ").capitalize()

@@ -25,11 +25,6 @@ def provider_home(request):
     )
 
 
-@access.for_roles(Role.MCO)
-def mco_home(request):
-    return render(request, "portal/home/mco.html", {"mco": request.user.mco})
-
-
 @access.for_roles(Role.HFS)
 def hfs_home(request):
     from django.utils import timezone

@@ -12,7 +12,7 @@ from portal.access import Role
 # Each role's home page and its heading (the MCO demo account works for Molina).
 HOMES = {
     Role.PROVIDER: ("/home/provider/", "Your provider work"),
-    Role.MCO: ("/home/mco/", "Molina Healthcare of Illinois: tickets to answer"),
+    Role.MCO: ("/tickets/mco/", "Molina Healthcare of Illinois: tickets to answer"),
     Role.HFS: ("/home/hfs/", "HFS work"),
     Role.REGISTRATION_ADMIN: ("/registration/queue/", "Registration requests"),
 }

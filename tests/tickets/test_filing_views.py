@@ -118,7 +118,7 @@ def test_a_single_complaint_is_filed_with_a_number_page_and_email(
     confirmation = [m for m in mail.outbox if "PRP-2026-000001" in m.subject]
     assert confirmation and "Pat Member" not in confirmation[0].body
     detail = provider_client.get(reverse("ticket_detail", args=[ticket.pk])).content.decode()
-    assert "Triage" in detail and "business days left" in detail
+    assert "HFS triage" in detail and "business days left" in detail
 
 
 def test_several_claims_in_the_single_form_are_refused_with_the_reason(provider_client,

@@ -3,6 +3,12 @@
 from tickets.models.attachments import TicketAttachment
 from tickets.models.claims import TicketClaim
 from tickets.models.events import TicketEvent
+from tickets.models.exchange import (
+    ExtensionRequest,
+    InformationRequest,
+    TicketMessage,
+    TicketResponse,
+)
 from tickets.models.ticket import (
     TRIAGE_CLOSE_REASONS,
     CloseReason,
@@ -12,6 +18,10 @@ from tickets.models.ticket import (
 )
 
 __all__ = [
+    "ExtensionRequest",
+    "InformationRequest",
+    "TicketMessage",
+    "TicketResponse",
     "TRIAGE_CLOSE_REASONS",
     "CloseReason",
     "State",

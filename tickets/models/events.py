@@ -34,3 +34,25 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Timeline events are append-only.")
+
+    ROLE_LABELS = {"provider": "provider", "mco": "MCO", "hfs": "HFS", "system": "the portal"}
+
+    @property
+    def action_label(self):
+        return self.action.replace("_", " ").capitalize()
+
+    @property
+    def role_label(self):
+        return self.ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def from_state_label(self):
+        from tickets.models.ticket import State
+
+        return State(self.from_state).label if self.from_state in State.values else ""
+
+    @property
+    def to_state_label(self):
+        from tickets.models.ticket import State
+
+        return State(self.to_state).label if self.to_state in State.values else ""

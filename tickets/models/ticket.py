@@ -127,6 +127,10 @@ class Ticket(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="tickets_assigned",
     )
+    mco_assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="mco_tickets_assigned",
+    )
     triage_overdue_at = models.DateTimeField(null=True, blank=True)
     presented_at = models.DateTimeField(null=True, blank=True)
     presented_by = models.ForeignKey(
@@ -144,6 +148,9 @@ class Ticket(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("supervise_mco_queue", "Can assign their MCO's tickets to MCO colleagues"),
+        ]
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="ticket_state_idx"),
             models.Index(fields=["mco", "state"], name="ticket_mco_state_idx"),
@@ -223,13 +230,33 @@ class Ticket(FSMModelMixin, models.Model):
                 f"The 5-business-day window to request information closed{closed}; "
                 "information can no longer be requested."
             )
+        if not (request_text or "").strip():
+            raise ValidationError("Say what information is needed.")
+        from tickets.models.exchange import InformationRequest
+
+        InformationRequest.objects.create(ticket=self, requested_by=by, requested_at=at,
+                                          request_text=request_text.strip())
         self.record("information_requested", by=by, role="mco",
-                    to_state=State.AWAITING_PROVIDER_INFO, at=at, note=request_text)
+                    to_state=State.AWAITING_PROVIDER_INFO, at=at, note=request_text.strip())
 
     @transition(field=state, source=State.AWAITING_PROVIDER_INFO, target=State.WITH_MCO)
-    def answer_information(self, *, by, at, answer_text):
+    def answer_information(self, *, by, at, answer_text, already_sent=False):
+        """R-FLOW-3: the information, or a statement (with evidence) that the MCO already
+        has it."""
+        if not (answer_text or "").strip():
+            raise ValidationError(
+                "Write your answer, or explain when and how the information was already sent "
+                "to the MCO."
+            )
+        request = self.information_requests.filter(answered_at__isnull=True).last()
+        if request is not None:
+            request.answered_by, request.answered_at = by, at
+            request.answer_text, request.already_sent = answer_text.strip(), already_sent
+            request.save(update_fields=["answered_by", "answered_at", "answer_text",
+                                        "already_sent"])
+        label = "already sent to the MCO" if already_sent else "information provided"
         self.record("information_provided", by=by, role="provider", to_state=State.WITH_MCO,
-                    at=at, note=answer_text)
+                    at=at, note=f"{label.capitalize()}: {answer_text.strip()}")
 
     @transition(field=state, source=State.AWAITING_PROVIDER_INFO, target=State.CLOSED)
     def close_for_missing_information(self, *, by, at, incomplete=False, note=""):
@@ -242,11 +269,24 @@ class Ticket(FSMModelMixin, models.Model):
 
     @transition(field=state, source=[State.WITH_MCO, State.AWAITING_PROVIDER_INFO],
                 target=State.MCO_RESPONDED)
-    def respond(self, *, by, at, summary=""):
-        """R-FLOW-2: the MCO's written response; after the due moment it is recorded late."""
+    def respond(self, *, by, at, response=None, summary=""):
+        """R-FLOW-2: the MCO's written response; after the due moment it is accepted and
+        recorded as late. ``response``: the fields of ``TicketResponse``."""
         from tickets.clock_kinds import MCO_RESPONSE
+        from tickets.models.exchange import TicketResponse
 
         late = not _clock_running(self, MCO_RESPONSE.key)
+        if response is not None:
+            if response.get("plan_applies") and not (
+                (response.get("plan_text") or "").strip() and response.get("resolve_by")
+            ):
+                raise ValidationError(
+                    "A plan applies: describe the plan and the date by which it will be "
+                    "resolved."
+                )
+            TicketResponse.objects.create(ticket=self, responded_by=by, responded_at=at,
+                                          is_late=late, **response)
+            summary = summary or response["response_text"]
         self.responded_at = at
         self.record("responded_late" if late else "responded", by=by, role="mco",
                     to_state=State.MCO_RESPONDED, at=at, note=summary)

@@ -29,29 +29,77 @@ def ticket_detail(request, pk):
     ticket = visible_ticket(request, pk)
     if ticket.state == State.DRAFT:
         return redirect("ticket_edit", ticket.pk)
-    is_hfs = access.is_hfs_staff(request.user)
+    return ticket_page(request, ticket)
+
+
+def ticket_page(request, ticket, forms=None, status=200):
+    """The ticket as the person may see it, with the actions their role may take now."""
+    from deadlines.clocks import running_clock
+    from tickets import clock_kinds as ck
+    from tickets.forms import (
+        AttachmentsForm,
+        ExtensionForm,
+        IncompleteInformationForm,
+        InformationAnswerForm,
+        InformationRequestForm,
+        MessageForm,
+        ResponseForm,
+    )
+
+    user = request.user
+    is_hfs = access.is_hfs_staff(user)
+    is_mco = access.is_mco_staff(user) and ticket.mco_id == user.mco_id
+    is_provider = access.is_provider_user(user) and not is_hfs and not is_mco
     events = ticket.events.select_related("actor")
     if not is_hfs:
         events = events.filter(internal=False)
+    state = ticket.state
+    working = state in (State.WITH_MCO, State.AWAITING_PROVIDER_INFO)
+    extension_open = (
+        working and not ticket.extension_requests.exists()
+        and running_clock(ticket, ck.EXTENSION_CUTOFF.key) is not None
+    )
     context = {
         "ticket": ticket,
         "events": events,
         "clocks": clocks_for(ticket).order_by("started_at", "pk"),
         "claims": ticket.claims.all(),
         "attachments": ticket.attachments.select_related("uploaded_by"),
+        "information_requests": ticket.information_requests.select_related(
+            "requested_by", "answered_by"),
+        "extension_requests": ticket.extension_requests.select_related("requested_by",
+                                                                       "decided_by"),
+        "thread": ticket.messages.select_related("author"),
+        "response": getattr(ticket, "response", None) if ticket.responded_at else None,
         "is_hfs": is_hfs,
-        "is_provider": access.is_provider_user(request.user),
+        "is_mco": is_mco,
+        "is_provider": is_provider,
         "window": ticket.filing_window().explain(ticket.mco.name),
     }
-    if is_hfs and ticket.state == State.SUBMITTED:
+    if not ticket.is_closed and state != State.SUBMITTED:
+        context["message_form"] = MessageForm(auto_id="message_%s")
+    if is_mco and state == State.WITH_MCO and running_clock(ticket, ck.INFO_WINDOW.key):
+        context["info_form"] = InformationRequestForm(auto_id="info_%s")
+    if is_mco and working:
+        context["response_form"] = ResponseForm(auto_id="response_%s")
+        context["response_files_form"] = AttachmentsForm(auto_id="response_files_%s")
+    if is_provider and state == State.AWAITING_PROVIDER_INFO:
+        context["answer_form"] = InformationAnswerForm(auto_id="answer_%s")
+        context["answer_files_form"] = AttachmentsForm(auto_id="answer_files_%s")
+    if (is_mco or is_provider) and extension_open:
+        context["extension_form"] = ExtensionForm(auto_id="extension_%s")
+    if is_hfs and state == State.SUBMITTED:
         context.update(present_form=PresentForm(auto_id="present_%s"),
                        close_form=TriageCloseForm(auto_id="close_%s"))
+    if is_hfs and state == State.AWAITING_PROVIDER_INFO:
+        context["incomplete_form"] = IncompleteInformationForm(auto_id="incomplete_%s")
     if is_hfs:
         context["note_form"] = InternalNoteForm(auto_id="internal_%s")
         from tickets.rules import tracking_number_refusal
 
         context["checks"] = submission_checks(ticket, tracking_number_refusal)
-    return render(request, "tickets/detail.html", context)
+    context.update(forms or {})
+    return render(request, "tickets/detail.html", context, status=status)
 
 
 def submission_checks(ticket, tracking_number_refusal):

@@ -130,3 +130,87 @@ def internal_note(request, pk):
         return redirect("ticket_detail", visible_ticket(request, pk).pk)
     return _act(request, pk, workflow.add_internal_note, "Your internal note is saved.",
                 by=request.user, text=form.cleaned_data["text"])
+
+
+@hfs_staff
+def extension_queue(request):
+    """Pending extension requests with the ticket's clocks, oldest first (R-FLOW-4)."""
+    from tickets.forms import ExtensionDecisionForm
+    from tickets.models import ExtensionRequest
+
+    pending = list(
+        ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
+        .select_related("ticket__mco", "ticket__provider", "requested_by")
+        .order_by("requested_at")
+    )
+    clocks = _clocks_by_ticket([r.ticket_id for r in pending],
+                               [clock_kinds.MCO_RESPONSE.key, clock_kinds.EXTENSION_CUTOFF.key])
+    for r in pending:
+        r.clocks = clocks.get(r.ticket_id, [])
+        r.form = ExtensionDecisionForm(auto_id=f"x{r.pk}_%s")
+    decided = ExtensionRequest.objects.exclude(status=ExtensionRequest.Status.PENDING) \
+        .select_related("ticket", "decided_by").order_by("-decided_at")[:20]
+    return render(request, "tickets/hfs/extensions.html",
+                  {"pending": pending, "decided": decided})
+
+
+def _clocks_by_ticket(ticket_ids, kinds):
+    result = {}
+    for clock in Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket), object_id__in=ticket_ids,
+        kind__in=kinds,
+    ).order_by("pk"):
+        result.setdefault(clock.object_id, []).append(clock)
+    return result
+
+
+@hfs_staff
+@require_POST
+def decide_extension(request, request_pk):
+    from tickets.forms import ExtensionDecisionForm
+    from tickets.models import ExtensionRequest
+
+    extension = ExtensionRequest.objects.filter(pk=request_pk).first()
+    if extension is None:
+        from django.http import Http404
+
+        raise Http404
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Approve or Deny, then try again.")
+        return redirect("extension_queue")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        workflow.decide_extension(extension.pk, by=request.user, approve=approve,
+                                  note=form.cleaned_data["note"])
+    except workflow.ActionRefused as refusal:
+        messages.error(request, f"{extension.ticket}: {refusal}")
+    else:
+        outcome = "approved: the response is now due on day 60" if approve else "denied"
+        messages.success(request, f"The extension on {extension.ticket} is {outcome}.")
+    return redirect("extension_queue")
+
+
+@hfs_staff
+def overdue_responses(request):
+    """Sanction candidates: tickets whose MCO response clock expired (R-FLOW-2). The mark
+    stays after the MCO answers late."""
+    from deadlines import calendar
+
+    clock = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
+        kind=clock_kinds.MCO_RESPONSE.key,
+    ).order_by("-pk")
+    tickets = list(
+        Ticket.objects.filter(sanction_candidate_at__isnull=False)
+        .annotate(response_due_date=Subquery(clock.values("due_date")[:1]))
+        .select_related("mco", "provider")
+        .order_by("mco__name", "sanction_candidate_at")
+    )
+    today = timezone.localdate()
+    for t in tickets:
+        end = timezone.localtime(t.responded_at).date() if t.responded_at else today
+        t.days_late = max((end - t.response_due_date).days, 0) if t.response_due_date else None
+        t.business_days_late = (calendar.business_days_between(t.response_due_date, end)
+                                if t.response_due_date else None)
+    return render(request, "tickets/hfs/overdue.html", {"tickets": tickets})

@@ -1,0 +1,157 @@
+"""MCO staff: the queue of their MCO's presented tickets (R-SEC-1), its export, and bulk
+assignment for supervisors (issue 6)."""
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from deadlines.models import Clock
+from portal import access, exports
+from portal.access import Role
+from portal.models import ComplaintType, User
+from tickets import clock_kinds
+from tickets.models import State, Ticket
+
+mco_staff = access.for_roles(Role.MCO)
+
+STATUS_FILTERS = {
+    "open": "Open",
+    State.WITH_MCO.value: "With the MCO",
+    State.AWAITING_PROVIDER_INFO.value: "Waiting for the provider's information",
+    State.MCO_RESPONDED.value: "Responded",
+    State.CLOSED.value: "Closed",
+    "all": "All",
+}
+
+
+def can_supervise(user):
+    return access.is_mco_staff(user) and user.has_perm("tickets.supervise_mco_queue")
+
+
+def _clock(kind):
+    return Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
+        kind=kind,
+    ).order_by("-pk")
+
+
+def mco_queryset(user, *, status="open", complaint_type="", overdue=False, awaiting=False,
+                 mine=False, query="", now=None):
+    """Their MCO's presented tickets with the response and information-window clocks,
+    soonest response due first."""
+    now = now or timezone.now()
+    response = _clock(clock_kinds.MCO_RESPONSE.key)
+    window = _clock(clock_kinds.INFO_WINDOW.key)
+    qs = (
+        Ticket.objects.visible_to(user)
+        .annotate(
+            response_due_at=Subquery(response.values("due_at")[:1]),
+            response_due_date=Subquery(response.values("due_date")[:1]),
+            response_outcome=Subquery(response.values("outcome")[:1]),
+            info_window_date=Subquery(window.values("due_date")[:1]),
+        )
+        .select_related("provider", "complaint_type", "mco_assigned_to")
+    )
+    if status == "open":
+        qs = qs.exclude(state=State.CLOSED)
+    elif status in STATUS_FILTERS and status != "all":
+        qs = qs.filter(state=status)
+    if complaint_type:
+        qs = qs.filter(complaint_type__slug=complaint_type)
+    if overdue:
+        qs = qs.filter(response_due_at__lt=now, responded_at__isnull=True)
+    if awaiting:
+        qs = qs.filter(state=State.AWAITING_PROVIDER_INFO)
+    if mine:
+        qs = qs.filter(mco_assigned_to=user)
+    if query:
+        digits = "".join(c for c in query if c.isdigit())
+        match = (Q(number__iexact=query) | Q(tracking_number__iexact=query)
+                 | Q(claims__tracking_number__iexact=query)
+                 | Q(provider__legal_name__icontains=query))
+        if digits:
+            match |= Q(provider__npi=digits)
+        qs = qs.filter(match).distinct()
+    return qs.order_by("response_due_at", "presented_at")
+
+
+def _params(request):
+    status = request.GET.get("status", "open")
+    return {
+        "status": status if status in STATUS_FILTERS else "open",
+        "complaint_type": request.GET.get("type", ""),
+        "overdue": request.GET.get("overdue") == "1",
+        "awaiting": request.GET.get("awaiting") == "1",
+        "mine": request.GET.get("mine") == "1",
+        "query": request.GET.get("q", "").strip(),
+    }
+
+
+@mco_staff
+def mco_queue(request):
+    params = _params(request)
+    page = Paginator(mco_queryset(request.user, **params), 25).get_page(request.GET.get("page"))
+    supervisor = can_supervise(request.user)
+    return render(request, "tickets/mco/queue.html", {
+        "mco": request.user.mco, "page": page, "params": params, "now": timezone.now(),
+        "types": ComplaintType.objects.all(), "statuses": STATUS_FILTERS,
+        "supervisor": supervisor, "query": params["query"],
+        "colleagues": User.objects.filter(mco=request.user.mco_id, is_active=True)
+        if supervisor else [],
+        "export_query": request.GET.urlencode(),
+    })
+
+
+EXPORT_COLUMNS = [
+    ("number", "Ticket"), ("state", "Status"), ("provider", "Provider"),
+    ("npi", "Provider NPI"), ("complaint_type", "Complaint type"),
+    ("tracking_number", "MCO tracking number"), ("presented_at", "Presented"),
+    ("info_window", "Information requests until"), ("response_due", "Response due"),
+    ("responded_at", "Responded"), ("assigned_to", "Assigned to"),
+]
+
+
+@mco_staff
+def mco_export(request):
+    """The queue as filtered, as .xlsx (cells are text, never formulas)."""
+    params = _params(request)
+    rows = (
+        {
+            "number": t.number, "state": t.get_state_display(),
+            "provider": t.provider.legal_name, "npi": t.provider.npi,
+            "complaint_type": t.complaint_type.name, "tracking_number": t.tracking_number,
+            "presented_at": t.presented_at, "info_window": t.info_window_date,
+            "response_due": t.response_due_date, "responded_at": t.responded_at,
+            "assigned_to": str(t.mco_assigned_to or ""),
+        }
+        for t in mco_queryset(request.user, **params).iterator(chunk_size=500)
+    )
+    data = exports.write_workbook(
+        title=f"{request.user.mco.name}: tickets", columns=EXPORT_COLUMNS, rows=rows,
+        sheet_name="Tickets",
+        note="Confidential: contains information about provider disputes.",
+    )
+    return exports.xlsx_response(data, f"{request.user.mco.slug}-tickets.xlsx")
+
+
+@access.for_roles(Role.MCO, check=can_supervise)
+@require_POST
+def assign(request):
+    """Supervisors assign several tickets of their MCO to one colleague at once."""
+    colleague = User.objects.filter(
+        pk=request.POST.get("assignee") or 0, mco=request.user.mco_id, is_active=True
+    ).first()
+    ids = [int(i) for i in request.POST.getlist("tickets") if i.isdigit()]
+    if colleague is None or not ids:
+        messages.error(request, "Choose the tickets and the colleague to assign them to.")
+        return redirect("mco_queue")
+    tickets = Ticket.objects.visible_to(request.user).filter(pk__in=ids).exclude(
+        state=State.CLOSED)
+    count = tickets.update(mco_assigned_to=colleague)
+    messages.success(request, f"{count} ticket{'s' if count != 1 else ''} assigned to "
+                     f"{colleague}.")
+    return redirect("mco_queue")
