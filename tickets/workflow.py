@@ -361,3 +361,37 @@ def lapse_review_request(clock, now):
     ticket.save()
     clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
     _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+
+
+# --- Reminders before a clock runs out (issue 6: "reminded before a clock expires") -----
+
+_REMINDED = {
+    ck.PROVIDER_INFO.key: ("provider",),
+    ck.MCO_RESPONSE.key: ("mco",),
+    ck.PROVIDER_ANSWER.key: ("provider",),
+    ck.REVIEW_REQUEST.key: ("provider",),
+    ck.REVIEW_SUBMISSIONS.key: ("provider", "mco"),
+    ck.HFS_DECISION.key: ("hfs",),
+}
+
+
+def _remind(clock, now):
+    ticket = Ticket.objects.select_related("mco").get(pk=clock.object_id)
+    if ticket.is_closed:
+        return
+    context = {
+        "what": kinds.get_kind(clock.kind).label,
+        "due": f"{clock.due_date:%A, %B} {clock.due_date.day}, {clock.due_date.year}",
+    }
+    for party in _REMINDED[clock.kind]:
+        if party == "provider":
+            _notify_provider(ticket, "ticket_reminder", **context)
+        elif party == "mco":
+            _notify_mco(ticket, "ticket_reminder", **context)
+        else:
+            _notify_hfs(ticket, "ticket_reminder", dedupe=f"clock-{clock.pk}-reminder",
+                        **context)
+
+
+for _kind in _REMINDED:
+    kinds.on_reminder(_kind)(_remind)

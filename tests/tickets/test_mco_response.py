@@ -268,3 +268,18 @@ def test_no_answer_in_five_business_days_closes_and_tells_both(presented_ticket,
     closed_mail = [m for m in mail.outbox if "is closed" in m.subject]
     assert {m.to[0] for m in closed_mail} >= {"provider@example.test", mco_staff.email}
     assert all("Pat Member" not in m.body for m in mail.outbox)
+
+
+def test_the_mco_is_reminded_two_business_days_before_its_response_is_due(
+    presented_ticket, mco_staff, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    clock = clocks.running_clock(presented_ticket, "mco_response")
+    # Due Fri Dec 4, 2026: reminded from the start of Wed Dec 2.
+    assert clock.remind_at == datetime.datetime(2026, 12, 2, tzinfo=CENTRAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clocks.send_due_reminders(datetime.datetime(2026, 12, 2, 8, tzinfo=CENTRAL)) >= 1
+    reminders = [m for m in mail.outbox if m.subject.endswith("is due on Friday, December 4, 2026")]
+    assert [m.to for m in reminders] == [[mco_staff.email]]
+    assert "MCO written response" in reminders[0].body
