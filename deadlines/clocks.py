@@ -182,30 +182,32 @@ def due_clocks(now: datetime.datetime, limit: int | None = None):
     return qs[:limit] if limit else qs
 
 
-def _lock_subject(clock: Clock) -> None:
-    """Take the subject's row lock (PostgreSQL), in the order a person's action takes it.
-    SQLite needs none: its IMMEDIATE transactions already serialise every writer."""
-    if not connection.features.has_select_for_update:
-        return
-    meta = clock.content_type.model_class()._meta
+def _lock_and_claim(clock: Clock, now) -> bool:
+    """Take the subject's row lock, in the order a person's action takes it, then mark the
+    clock expired; True only for the one caller that changed it.
+
+    On PostgreSQL both happen in one statement: the CTE's ``FOR UPDATE`` runs (as an
+    InitPlan) before the clock row is touched, so the lock order is the same as an action's,
+    and a clock a person ended meanwhile fails ``outcome = ''`` on re-check. SQLite needs no
+    lock: its IMMEDIATE transactions already serialise every writer.
+    """
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s "  # noqa: S608
-            "FOR UPDATE",
-            [clock.object_id],
+    table = quote(Clock._meta.db_table)
+    claim = (
+        f"UPDATE {table} SET outcome = %s, stopped_at = %s, stop_event = %s "  # noqa: S608
+        "WHERE id = %s AND outcome = ''"
+    )
+    params = [Outcome.EXPIRED.value, now, "expired", clock.pk]
+    if connection.features.has_select_for_update:
+        meta = clock.content_type.model_class()._meta
+        claim = (
+            f"WITH subject AS (SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s FOR UPDATE) "
+            + claim + " AND (SELECT count(*) FROM subject) >= 0"
         )
-
-
-def _claim(clock: Clock, now) -> bool:
-    """Mark a running clock expired; True only for the one caller that changed it."""
-    table = connection.ops.quote_name(Clock._meta.db_table)
+        params = [clock.object_id, *params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET outcome = %s, stopped_at = %s, stop_event = %s "  # noqa: S608
-            "WHERE id = %s AND outcome = ''",
-            [Outcome.EXPIRED.value, now, "expired", clock.pk],
-        )
+        cursor.execute(claim, params)
         return cursor.rowcount == 1
 
 
@@ -250,8 +252,7 @@ def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 100
 def _expire(clock: Clock, now: datetime.datetime) -> int:
     handler = kinds.expiry_handler(clock.kind)
     with transaction.atomic():
-        _lock_subject(clock)
-        if not _claim(clock, now):
+        if not _lock_and_claim(clock, now):
             return 0  # a person acted first, or another sweep took it
         clock.outcome, clock.stopped_at, clock.stop_event = Outcome.EXPIRED, now, "expired"
         if handler is None:

