@@ -23,6 +23,8 @@ def navigation(request):
         items.append(("Triage", reverse("triage_queue")))
         items.append(("Extensions", reverse("extension_queue")))
         items.append(("Overdue responses", reverse("overdue_responses")))
+        items.append(("Reviews", reverse("review_queue")))
+        items.append(("Investigations", reverse("investigations")))
         items.append(("MCOs", reverse("mco_list")))
         items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:

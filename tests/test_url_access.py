@@ -58,6 +58,17 @@ EXPECTED = {
     "extension_decide": {"hfs"},
     "overdue_responses": {"hfs"},
     "mco_queue": {"mco"},
+    "ticket_accept": {"provider"},
+    "ticket_contest": {"provider"},
+    "ticket_request_review": {"provider"},
+    "ticket_review_submission": {"provider", "mco"},
+    "ticket_decide": {"hfs"},
+    "ticket_decision": {"provider", "mco", "hfs"},
+    "ticket_decision_pdf": {"provider", "mco", "hfs"},
+    "ticket_report_unfinished": {"provider"},
+    "review_queue": {"hfs"},
+    "investigations": {"hfs"},
+    "investigation_close": {"hfs"},
     "mco_export": {"mco"},
     "mco_assign": set(),  # MCO supervisors only: a permission no persona has
     "people_list": {"registration_admin"},
@@ -80,6 +91,7 @@ SAMPLE_KWARGS = {
     "day": "2027-01-15",
     "attachment_pk": 1,
     "request_pk": 1,
+    "investigation_pk": 1,
 }
 
 

@@ -275,3 +275,71 @@ class MessageForm(PortalForm):
 class IncompleteInformationForm(PortalForm):
     note = forms.CharField(label="What is missing", max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ContestForm(PortalForm):
+    """R-FLOW-5: the contact with the MCO's provider representative, before contesting."""
+
+    contacted_on = forms.DateField(label="Date you contacted the MCO's representative",
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="How", choices=[("", "- Select -"), ("phone", "Phone"),
+                                                     ("email", "E-mail"),
+                                                     ("meeting", "Meeting"),
+                                                     ("other", "Other")])
+    outcome = forms.CharField(label="Outcome of the contact", max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReviewSubmissionForm(PortalForm):
+    statement = forms.CharField(label="All relevant information", required=False,
+                                max_length=50000, widget=forms.Textarea(attrs={"rows": 6}))
+    contacts = forms.CharField(
+        label="Knowledgeable personnel", required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Names, roles, phone numbers and e-mail addresses of people who know the "
+        "dispute.",
+    )
+    complete = forms.BooleanField(
+        label="My submission is complete", required=False,
+        help_text="Once both parties are complete (or 30 days pass), the record closes and "
+        "HFS decides within 30 days.",
+    )
+
+
+class DecisionForm(PortalForm):
+    outcome = forms.ChoiceField(label="Outcome", widget=forms.RadioSelect, choices=[
+        ("provider", "For the provider"), ("mco", "For the MCO"),
+        ("partly", "Partly for each")])
+    reasoning = forms.CharField(label="Reasoning", max_length=50000,
+                                widget=forms.Textarea(attrs={"rows": 8}))
+    rests_on_contract = forms.BooleanField(label="Applicable contract terms", required=False)
+    rests_on_policy = forms.BooleanField(label="Written HFS policies and procedures",
+                                         required=False)
+    rests_on_law = forms.BooleanField(label="State and federal law and regulations",
+                                      required=False)
+    citations = forms.CharField(
+        label="Citations", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The contract sections, policies, statutes or rules the decision rests on.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(k) for k in ("rests_on_contract", "rests_on_policy",
+                                         "rests_on_law")):
+            self.add_error("rests_on_contract", "Choose at least one basis for the decision.")
+        return data
+
+
+class UnfinishedResolutionForm(PortalForm):
+    description = forms.CharField(
+        label="What is not finished", max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The MCO's resolution date has passed. Say what it has not done.",
+    )
+
+
+class InvestigationCloseForm(PortalForm):
+    notes = forms.CharField(label="Notes", required=False, max_length=20000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label="Outcome", max_length=10000,
+                              widget=forms.Textarea(attrs={"rows": 3}))

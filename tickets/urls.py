@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import actions, common, hfs, mco, provider
+from tickets.views import actions, common, hfs, mco, provider, review
 
 urlpatterns = [
     path("new/", provider.start_ticket, name="ticket_start"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("extensions/<int:request_pk>/decide/", hfs.decide_extension,
          name="extension_decide"),
     path("overdue-responses/", hfs.overdue_responses, name="overdue_responses"),
+    path("reviews/", review.review_queue, name="review_queue"),
+    path("investigations/", review.investigations, name="investigations"),
+    path("investigations/<int:investigation_pk>/close/", review.close_investigation,
+         name="investigation_close"),
     path("mco/", mco.mco_queue, name="mco_queue"),
     path("mco/export.xlsx", mco.mco_export, name="mco_export"),
     path("mco/assign/", mco.assign, name="mco_assign"),
@@ -34,6 +38,16 @@ urlpatterns = [
     path("<int:pk>/respond/", actions.respond, name="ticket_respond"),
     path("<int:pk>/extension/", actions.ask_for_extension, name="ticket_ask_extension"),
     path("<int:pk>/messages/", actions.post_message, name="ticket_message"),
+    path("<int:pk>/accept/", review.accept, name="ticket_accept"),
+    path("<int:pk>/contest/", review.contest, name="ticket_contest"),
+    path("<int:pk>/request-review/", review.request_review, name="ticket_request_review"),
+    path("<int:pk>/review-submission/", review.review_submission,
+         name="ticket_review_submission"),
+    path("<int:pk>/decide/", review.decide, name="ticket_decide"),
+    path("<int:pk>/decision/", review.decision_page, name="ticket_decision"),
+    path("<int:pk>/decision.pdf", review.decision_download, name="ticket_decision_pdf"),
+    path("<int:pk>/report-unfinished/", review.report_unfinished,
+         name="ticket_report_unfinished"),
     path("<int:pk>/close-incomplete/", actions.close_for_incomplete_information,
          name="ticket_close_incomplete"),
 ]

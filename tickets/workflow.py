@@ -200,9 +200,10 @@ def accept(ticket_id, *, by):
 
 
 @transaction.atomic
-def contest(ticket_id, *, by, contact_note):
+def contest(ticket_id, *, by, contact_note="", contact=None):
     now = timezone.now()
-    ticket = _run(ticket_id, "contest", by=by, at=now, contact_note=contact_note)
+    ticket = _run(ticket_id, "contest", by=by, at=now, contact_note=contact_note,
+                  contact=contact)
     clocks.stop_clock(ticket, ck.PROVIDER_ANSWER.key, outcome=Outcome.MET, at=now,
                       event="contested")
     _notify_mco(ticket, "ticket_contested")
@@ -216,6 +217,10 @@ def request_review(ticket_id, *, by):
     clocks.stop_clock(ticket, ck.REVIEW_REQUEST.key, outcome=Outcome.MET, at=now,
                       event="review requested")
     clocks.start_clock(ck.REVIEW_SUBMISSIONS, ticket, at=now, event="review requested")
+    from tickets.models import ReviewSubmission
+
+    for party in ReviewSubmission.Party.values:
+        ReviewSubmission.objects.get_or_create(ticket=ticket, party=party)
     _notify_hfs(ticket, "ticket_review_requested")
     _notify_mco(ticket, "ticket_review_requested")
     return ticket
@@ -233,13 +238,115 @@ def close_for_incomplete_information(ticket_id, *, by, note=""):
 
 
 @transaction.atomic
-def decide(ticket_id, *, by, summary):
+def decide(ticket_id, *, by, summary="", decision=None):
     now = timezone.now()
-    ticket = _run(ticket_id, "decide", by=by, at=now, summary=summary)
+    ticket = _locked(ticket_id)
+    if ticket.state == State.HFS_REVIEW and ticket.record_closed_at is None:
+        raise ActionRefused(
+            "The review record is still open: the decision comes after both parties have "
+            "completed their submissions or the 30 days for them have ended."
+        )
+    ticket = _run(ticket_id, "decide", by=by, at=now, summary=summary, decision=decision)
     clocks.stop_all_clocks(ticket, outcome=Outcome.MET, at=now, event="decision issued")
     _notify_provider(ticket, "ticket_decided")
     _notify_mco(ticket, "ticket_decided")
     return ticket
+
+
+# --- HFS review (R-FLOW-6) and unfinished resolutions (R-FLOW-9) -------------------------
+
+
+def close_record(ticket, *, at, why):
+    """The review record closes: both parties are done, or their 30 days ended. The
+    decision is then due in 30 calendar days (SPEC's interpretation of R-FLOW-6)."""
+    if ticket.record_closed_at is not None:
+        return
+    ticket.record_closed_at = at
+    ticket.save(update_fields=["record_closed_at"])
+    clocks.stop_clock(ticket, ck.REVIEW_SUBMISSIONS.key, outcome=Outcome.MET, at=at,
+                      event=why)
+    clocks.start_clock(ck.HFS_DECISION, ticket, at=at, event="review record closed")
+    ticket.record("review_record_closed", by=None, role="system", at=at, note=why)
+    _notify_hfs(ticket, "ticket_record_closed", dedupe=f"record-closed-{ticket.pk}")
+
+
+@transaction.atomic
+def save_review_submission(ticket_id, *, by, party, statement, contacts, complete, files=()):
+    from tickets import drafts
+    from tickets.models import ReviewSubmission
+
+    ticket = _locked(ticket_id)
+    if ticket.state != State.HFS_REVIEW or ticket.record_closed_at is not None:
+        raise ActionRefused("The review record is closed; nothing more can be added to it.")
+    submission = ReviewSubmission.objects.select_for_update().get(ticket=ticket, party=party)
+    if submission.completed_at is not None:
+        raise ActionRefused("Your submission is already marked complete.")
+    if complete and not (statement.strip() and contacts.strip()):
+        raise ActionRefused(
+            "A complete submission has the relevant information and the contact details "
+            "of knowledgeable personnel."
+        )
+    if files:
+        try:
+            drafts.add_attachments(ticket, files, by=by, role=party)
+        except ValidationError as error:
+            raise ActionRefused(" ".join(error.messages)) from error
+    now = timezone.now()
+    submission.statement, submission.contacts = statement.strip(), contacts.strip()
+    submission.updated_by, submission.updated_at = by, now
+    if complete:
+        submission.completed_at = now
+    submission.save()
+    if complete:
+        ticket.record("review_submission_completed", by=by, role=party, at=now,
+                      note=f"{submission.get_party_display()} marked its submission complete.")
+        if not ticket.review_submissions.filter(completed_at__isnull=True).exists():
+            close_record(ticket, at=now, why="Both parties completed their submissions.")
+    return submission
+
+
+@transaction.atomic
+def report_unfinished_resolution(ticket_id, *, by, description):
+    """R-FLOW-9: the MCO's plan date has passed and the resolution is not complete. Opens an
+    investigation for HFS; the ticket stays as it is, closed or not."""
+    from tickets.models import Investigation, TicketResponse
+
+    ticket = _locked(ticket_id)
+    response = TicketResponse.objects.filter(ticket=ticket).first()
+    if response is None or not response.plan_applies or response.resolve_by is None:
+        raise ActionRefused("The MCO's response has no plan with a resolution date to report "
+                            "against.")
+    if response.resolve_by >= timezone.localdate():
+        raise ActionRefused(
+            f"The MCO has until {response.resolve_by:%B} {response.resolve_by.day}, "
+            f"{response.resolve_by.year} to finish; report it after that date if it is not "
+            "done."
+        )
+    if not description.strip():
+        raise ActionRefused("Describe what is not finished.")
+    now = timezone.now()
+    investigation = Investigation.objects.create(ticket=ticket, reported_by=by, reported_at=now,
+                                                 description=description.strip())
+    ticket.record("unfinished_resolution_reported", by=by, role="provider", at=now,
+                  note=description.strip())
+    _notify_hfs(ticket, "ticket_investigation_opened")
+    return investigation
+
+
+@transaction.atomic
+def close_investigation(investigation_id, *, by, notes, outcome):
+    from tickets.models import Investigation
+
+    investigation = Investigation.objects.select_for_update().get(pk=investigation_id)
+    if investigation.status == Investigation.Status.CLOSED:
+        raise ActionRefused("This investigation is already closed.")
+    if not outcome.strip():
+        raise ActionRefused("Write the outcome of the investigation.")
+    investigation.notes, investigation.outcome = notes.strip(), outcome.strip()
+    investigation.status = Investigation.Status.CLOSED
+    investigation.closed_by, investigation.closed_at = by, timezone.now()
+    investigation.save()
+    return investigation
 
 
 # --- Extensions (R-FLOW-4) and the message thread (R-FLOW-10) ---------------------------
@@ -361,6 +468,25 @@ def lapse_review_request(clock, now):
     ticket.save()
     clocks.stop_all_clocks(ticket, outcome=Outcome.STOPPED, at=now, event="ticket closed")
     _notify_provider(ticket, "ticket_closed", reason=ticket.get_close_reason_display())
+
+
+@kinds.on_expiry(ck.REVIEW_SUBMISSIONS.key)
+def review_period_ended(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state == State.HFS_REVIEW:
+        close_record(ticket, at=now, why="The 30 days for review submissions ended.")
+
+
+@kinds.on_expiry(ck.HFS_DECISION.key)
+def escalate_overdue_decision(clock, now):
+    ticket = Ticket.objects.get(pk=clock.object_id)
+    if ticket.state != State.HFS_REVIEW:
+        return
+    ticket.decision_overdue_at = now
+    ticket.save(update_fields=["decision_overdue_at"])
+    ticket.record("decision_overdue", by=None, role="system", at=now, internal=True,
+                  note="The written decision is overdue (R-FLOW-6).")
+    _notify_hfs(ticket, "ticket_decision_overdue", dedupe=f"decision-overdue-{ticket.pk}")
 
 
 # --- Reminders before a clock runs out (issue 6: "reminded before a clock expires") -----

@@ -16,6 +16,11 @@ from tickets.models import CloseReason, State, Ticket
 
 pytestmark = pytest.mark.django_db
 
+DECISION = {
+    "outcome": "provider", "reasoning": "The PA was on file.", "rests_on_contract": True,
+    "rests_on_policy": False, "rests_on_law": False, "citations": "Contract §5.3",
+}
+
 
 def running(ticket):
     return set(clocks.clocks_for(ticket).filter(outcome="").values_list("kind", flat=True))
@@ -180,8 +185,15 @@ def test_accept_contest_review_and_decide(presented_ticket, mco_staff, provider_
     ticket = workflow.request_review(ticket.pk, by=provider_user)
     assert ticket.state == State.HFS_REVIEW
     assert running(ticket) == {"review_submissions"}
-    ticket = workflow.decide(ticket.pk, by=hfs_staff, summary="For the provider.")
+    with pytest.raises(workflow.ActionRefused, match="review record is still open"):
+        workflow.decide(ticket.pk, by=hfs_staff, decision=DECISION)
+    for party, user in (("provider", provider_user), ("mco", mco_staff)):
+        workflow.save_review_submission(ticket.pk, by=user, party=party, statement="Facts.",
+                                        contacts="Jo, 312-555-0100", complete=True)
+    assert running(ticket) == {"hfs_decision"}
+    ticket = workflow.decide(ticket.pk, by=hfs_staff, decision=DECISION)
     assert ticket.state == State.CLOSED and ticket.close_reason == "decided"
+    assert ticket.decision.get_outcome_display() == "For the provider"
     assert running(ticket) == set()
 
 

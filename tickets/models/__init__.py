@@ -9,6 +9,12 @@ from tickets.models.exchange import (
     TicketMessage,
     TicketResponse,
 )
+from tickets.models.review import (
+    Decision,
+    Investigation,
+    RepresentativeContact,
+    ReviewSubmission,
+)
 from tickets.models.ticket import (
     TRIAGE_CLOSE_REASONS,
     CloseReason,
@@ -18,6 +24,10 @@ from tickets.models.ticket import (
 )
 
 __all__ = [
+    "Decision",
+    "Investigation",
+    "RepresentativeContact",
+    "ReviewSubmission",
     "ExtensionRequest",
     "InformationRequest",
     "TicketMessage",

@@ -140,6 +140,8 @@ class Ticket(FSMModelMixin, models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     sanction_candidate_at = models.DateTimeField(null=True, blank=True)
     review_requested_at = models.DateTimeField(null=True, blank=True)
+    record_closed_at = models.DateTimeField(null=True, blank=True)
+    decision_overdue_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(blank=True)
@@ -304,8 +306,26 @@ class Ticket(FSMModelMixin, models.Model):
         self.record("deemed_accepted", by=None, role="system", to_state=State.CLOSED, at=at)
 
     @transition(field=state, source=State.MCO_RESPONDED, target=State.CONTESTED)
-    def contest(self, *, by, at, contact_note):
-        """R-FLOW-5: the provider first contacted the MCO's provider representative."""
+    def contest(self, *, by, at, contact_note="", contact=None):
+        """R-FLOW-5: the provider first contacted the MCO's provider representative named in
+        the response; ``contact``: the date, how and outcome of that contact."""
+        from tickets.models.review import RepresentativeContact
+
+        if contact:
+            if contact["contacted_on"] > timezone.localtime(at).date():
+                raise ValidationError("The date of the contact cannot be in the future.")
+            if self.responded_at and contact["contacted_on"] < timezone.localtime(
+                    self.responded_at).date():
+                raise ValidationError(
+                    "The contact must come after the MCO's response: contact the "
+                    "representative it names first."
+                )
+            RepresentativeContact.objects.create(ticket=self, recorded_by=by, recorded_at=at,
+                                                 **contact)
+            method = RepresentativeContact.Method(contact["method"]).label.lower()
+            contact_note = (f"Contacted the MCO's representative on "
+                            f"{contact['contacted_on']:%b %d, %Y} by {method}: "
+                            f"{contact['outcome']}")
         if not (contact_note or "").strip():
             raise ValidationError(
                 "Record your contact with the MCO's provider representative (date, how, "
@@ -335,8 +355,26 @@ class Ticket(FSMModelMixin, models.Model):
                     note=self._close_summary())
 
     @transition(field=state, source=State.HFS_REVIEW, target=State.CLOSED)
-    def decide(self, *, by, at, summary):
-        """R-FLOW-6, R-FLOW-7: the written HFS decision is final and closes the ticket."""
+    def decide(self, *, by, at, summary="", decision=None):
+        """R-FLOW-6, R-FLOW-7: the written HFS decision is final and closes the ticket. It
+        states the outcome and the reasoning, and rests on at least one cited basis:
+        contract terms, written HFS policy, or state and federal law."""
+        from tickets.models.review import Decision
+
+        if decision is not None:
+            if not (decision.get("reasoning") or "").strip():
+                raise ValidationError("Write the reasoning of the decision.")
+            if not any(decision.get(k) for k in ("rests_on_contract", "rests_on_policy",
+                                                 "rests_on_law")):
+                raise ValidationError(
+                    "Say what the decision rests on: the contract terms, written HFS "
+                    "policies and procedures, or state and federal law (at least one)."
+                )
+            if not (decision.get("citations") or "").strip():
+                raise ValidationError("Cite the terms, policies or laws it rests on.")
+            made = Decision.objects.create(ticket=self, decided_by=by, decided_at=at,
+                                           **decision)
+            summary = summary or f"{made.get_outcome_display()}."
         if not (summary or "").strip():
             raise ValidationError("Write the decision before issuing it.")
         self._close(CloseReason.DECIDED, summary, at)

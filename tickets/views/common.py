@@ -93,6 +93,8 @@ def ticket_page(request, ticket, forms=None, status=200):
                        close_form=TriageCloseForm(auto_id="close_%s"))
     if is_hfs and state == State.AWAITING_PROVIDER_INFO:
         context["incomplete_form"] = IncompleteInformationForm(auto_id="incomplete_%s")
+    _review_context(context, ticket, user, is_hfs=is_hfs, is_mco=is_mco,
+                    is_provider=is_provider)
     if is_hfs:
         context["note_form"] = InternalNoteForm(auto_id="internal_%s")
         from tickets.rules import tracking_number_refusal
@@ -100,6 +102,49 @@ def ticket_page(request, ticket, forms=None, status=200):
         context["checks"] = submission_checks(ticket, tracking_number_refusal)
     context.update(forms or {})
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
+    """Issue 7's actions: accept or contest, ask for review, review submissions, the
+    decision, reporting an unfinished resolution."""
+    from django.utils import timezone
+
+    from deadlines.clocks import running_clock
+    from tickets import clock_kinds as ck
+    from tickets.forms import (
+        AttachmentsForm,
+        ContestForm,
+        DecisionForm,
+        ReviewSubmissionForm,
+        UnfinishedResolutionForm,
+    )
+
+    state = ticket.state
+    if is_provider and state == State.MCO_RESPONDED:
+        context["can_accept"] = True
+        context["contest_form"] = ContestForm(auto_id="contest_%s")
+    if is_provider and state == State.CONTESTED and running_clock(ticket,
+                                                                  ck.REVIEW_REQUEST.key):
+        context["can_request_review"] = True
+    if state == State.HFS_REVIEW:
+        submissions = {s.party: s for s in ticket.review_submissions.all()}
+        context["review_submissions"] = list(submissions.values())
+        party = "mco" if is_mco else ("provider" if is_provider else None)
+        mine = submissions.get(party)
+        if (mine is not None and mine.completed_at is None
+                and ticket.record_closed_at is None):
+            context["review_form"] = ReviewSubmissionForm(
+                auto_id="review_%s",
+                initial={"statement": mine.statement, "contacts": mine.contacts})
+            context["review_files_form"] = AttachmentsForm(auto_id="review_files_%s")
+        if is_hfs and ticket.record_closed_at is not None:
+            context["decision_form"] = DecisionForm(auto_id="decision_%s")
+    response = context.get("response")
+    if (is_provider and response is not None and response.plan_applies
+            and response.resolve_by and response.resolve_by < timezone.localdate()):
+        context["unfinished_form"] = UnfinishedResolutionForm(auto_id="unfinished_%s")
+    context["investigations"] = ticket.investigations.all() if (is_hfs or is_provider) else []
+    context["has_decision"] = ticket.close_reason == "decided"
 
 
 def submission_checks(ticket, tracking_number_refusal):
