@@ -39,14 +39,19 @@ def describe(clock, now=None):
         else:
             late = (today - due).days
         late = max(late, 1)
-        return f"Overdue by {_plural(late, unit)}; was due", _day(due), "", clock.due_at.isoformat()
+        return f"Overdue by {_plural(late, unit)}; was due", _day(due), "", _iso(clock.due_at)
     if due == today:
-        return "Due today,", _day(due), "", clock.due_at.isoformat()
+        return "Due today,", _day(due), "", _iso(clock.due_at)
     if clock.unit == "business":
         left = calendar.business_days_between(today, due)
     else:
         left = (due - today).days
-    return "Due", _day(due), f"— {_plural(left, unit)} left", clock.due_at.isoformat()
+    return "Due", _day(due), f"— {_plural(left, unit)} left", _iso(clock.due_at)
+
+
+def _iso(moment):
+    """The moment in Central time, as the page shows it (R-CLK-2)."""
+    return timezone.localtime(moment, calendar.CENTRAL).isoformat()
 
 
 def _day(day):

@@ -29,6 +29,7 @@ def provider_home(request):
 def hfs_home(request):
     from django.utils import timezone
 
+    from tickets.models import ExtensionRequest, Investigation, State, Ticket
     from tickets.views.hfs import triage_queryset
 
     waiting = triage_queryset(request.user)
@@ -36,6 +37,11 @@ def hfs_home(request):
         "waiting": waiting.count(),
         "overdue": waiting.filter(triage_due_at__lt=timezone.now()).count(),
         "mine": waiting.filter(assigned_to=request.user).count(),
+        "extensions": ExtensionRequest.objects.filter(status="pending").count(),
+        "sanction_candidates": Ticket.objects.filter(sanction_candidate_at__isnull=False,
+                                                     responded_at__isnull=True).count(),
+        "reviews": Ticket.objects.filter(state=State.HFS_REVIEW).count(),
+        "investigations": Investigation.objects.filter(status="open").count(),
     })
 
 
