@@ -7,7 +7,6 @@ context the live server as its base URL, so tests can write ``page.goto("/accoun
 """
 
 import hashlib
-import importlib
 import os
 import re
 import time
@@ -19,6 +18,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
+
+from tests.migrated_data import restore as restore_migrated_data
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,30 +64,6 @@ def page(page: Page) -> Page:
     return page
 
 
-def _ensure_roles():
-    """Recreate the role groups (data migration 0002): a transactional test's flush
-    empties every table, so only the first browser test would otherwise find them."""
-    from django.contrib.auth.models import Group, Permission
-
-    groups = importlib.import_module("portal.migrations.0002_roles").GROUPS
-    for name, perms in groups.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in perms:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
-def _ensure_denial_reasons():
-    """Recreate the denial reasons (data migration registration 0002), flushed like the
-    role groups by every transactional test."""
-    from registration.models import DenialReason
-
-    reasons = importlib.import_module("registration.migrations.0002_denial_reasons").REASONS
-    for position, text in enumerate(reasons):
-        DenialReason.objects.get_or_create(text=text, defaults={"position": position})
-
-
 @pytest.fixture
 def portal_data(transactional_db, live_server):
     """Reference data and the demo accounts (one per role), in the live server's database.
@@ -101,8 +78,7 @@ def portal_data(transactional_db, live_server):
     # The live server runs in this process: an empty cache means fresh rate limits and no
     # TOTP codes remembered as used by an earlier test.
     cache.clear()
-    _ensure_roles()
-    _ensure_denial_reasons()
+    restore_migrated_data()
     load_reference_data()
     users = create_demo_accounts()
     pairs = zip(DEMO_ACCOUNTS, users, strict=True)

@@ -14,6 +14,7 @@ from deadlines.models import Clock, Outcome
 from portal.models import MCO
 from portal.reference_data import load_reference_data
 from tests.deadlines.clock_kinds import BUSINESS, expired_log
+from tests.migrated_data import restore as restore_migrated_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -62,6 +63,7 @@ def _setup():
     expired_log.clear()
     slow_entered.clear()
     slow_release.clear()
+    restore_migrated_data()
     load_reference_data()
     yield
     expired_log.clear()

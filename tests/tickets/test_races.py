@@ -1,0 +1,55 @@
+"""Two HFS staff acting on one ticket at the same moment, on PostgreSQL (STYLE.md: every
+transition runs under the ticket's row lock). One wins; the other gets a clear message."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from portal.reference_data import load_reference_data
+from tests import factories
+from tests.migrated_data import restore as restore_migrated_data
+from tickets import workflow
+from tickets.models import State, Ticket
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_present_and_close_at_the_same_moment_leave_one_result():
+    from tests.tickets.conftest import approve, make_provider, make_submitted
+
+    restore_migrated_data()
+    load_reference_data()
+    provider_user = factories.provider_user()
+    provider = make_provider(7)
+    approve(provider_user, provider)
+    first, second = factories.hfs_staff(), factories.hfs_staff()
+    ticket = make_submitted(provider_user, provider)
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def act(name, action):
+        try:
+            barrier.wait()
+            results[name] = action()
+        except workflow.ActionRefused as refusal:
+            results[name] = refusal
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=("present", lambda: workflow.present(
+            ticket.pk, by=first))),
+        threading.Thread(target=act, args=("close", lambda: workflow.close_at_triage(
+            ticket.pk, by=second, reason="duplicate"))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    refused = [r for r in results.values() if isinstance(r, workflow.ActionRefused)]
+    assert len(results) == 2 and len(refused) == 1
+    assert "nothing was changed" in str(refused[0])
+    final = Ticket.objects.get(pk=ticket.pk)
+    assert final.state in (State.WITH_MCO, State.CLOSED)
+    assert final.events.filter(action__in=["presented", "closed"]).count() == 1
