@@ -282,12 +282,29 @@ class ContestForm(PortalForm):
 
     contacted_on = forms.DateField(label="Date you contacted the MCO's representative",
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    method = forms.ChoiceField(label="How", choices=[("", "- Select -"), ("phone", "Phone"),
-                                                     ("email", "E-mail"),
-                                                     ("meeting", "Meeting"),
-                                                     ("other", "Other")])
+    method = forms.ChoiceField(
+        label="How you contacted the representative",
+        choices=[("", "- Select -"), ("phone", "Phone"), ("email", "E-mail"),
+                 ("meeting", "Meeting"), ("other", "Other")],
+    )
     outcome = forms.CharField(label="Outcome of the contact", max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, responded_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responded_on = responded_on
+
+    def clean_contacted_on(self):
+        day = self.cleaned_data["contacted_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date of the contact cannot be in the future.")
+        if self.responded_on and day < self.responded_on:
+            raise forms.ValidationError(
+                "The contact must come after the MCO's response "
+                f"({self.responded_on:%b} {self.responded_on.day}, {self.responded_on.year}): "
+                "contact the representative it names first."
+            )
+        return day
 
 
 class ReviewSubmissionForm(PortalForm):
@@ -301,33 +318,54 @@ class ReviewSubmissionForm(PortalForm):
     )
     complete = forms.BooleanField(
         label="My submission is complete", required=False,
-        help_text="Once both parties are complete (or 30 days pass), the record closes and "
+        help_text="Final: a complete submission needs both fields above and cannot be "
+        "changed. Once both parties are complete (or 30 days pass), the record closes and "
         "HFS decides within 30 days.",
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("complete"):
+            for name, what in (("statement", "the relevant information"),
+                               ("contacts", "the knowledgeable personnel")):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, f"Enter {what} before marking the submission "
+                                   "complete.")
+        return data
+
 
 class DecisionForm(PortalForm):
+    BASES = {
+        "contract": ("rests_on_contract", "Applicable contract terms"),
+        "policy": ("rests_on_policy", "Written HFS policies and procedures"),
+        "law": ("rests_on_law", "State and federal law and regulations"),
+    }
+
     outcome = forms.ChoiceField(label="Outcome", widget=forms.RadioSelect, choices=[
         ("provider", "For the provider"), ("mco", "For the MCO"),
         ("partly", "Partly for each")])
     reasoning = forms.CharField(label="Reasoning", max_length=50000,
                                 widget=forms.Textarea(attrs={"rows": 8}))
-    rests_on_contract = forms.BooleanField(label="Applicable contract terms", required=False)
-    rests_on_policy = forms.BooleanField(label="Written HFS policies and procedures",
-                                         required=False)
-    rests_on_law = forms.BooleanField(label="State and federal law and regulations",
-                                      required=False)
+    bases = forms.MultipleChoiceField(
+        label="What the decision rests on (choose at least one)",
+        choices=[(key, label) for key, (_, label) in BASES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one basis for the decision."},
+    )
     citations = forms.CharField(
         label="Citations", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The contract sections, policies, statutes or rules the decision rests on.",
     )
 
-    def clean(self):
-        data = super().clean()
-        if not any(data.get(k) for k in ("rests_on_contract", "rests_on_policy",
-                                         "rests_on_law")):
-            self.add_error("rests_on_contract", "Choose at least one basis for the decision.")
-        return data
+    def decision(self):
+        """The fields of ``Decision``."""
+        data = self.cleaned_data
+        chosen = set(data["bases"])
+        return {
+            "outcome": data["outcome"], "reasoning": data["reasoning"],
+            "citations": data["citations"],
+            **{field: key in chosen for key, (field, _) in self.BASES.items()},
+        }
 
 
 class UnfinishedResolutionForm(PortalForm):

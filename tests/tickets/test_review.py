@@ -136,11 +136,14 @@ def test_the_decision_is_final_cites_its_basis_and_closes_for_good(in_review, hf
     clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))
     client = logged_in(hfs_staff)
     url = reverse("ticket_decide", args=[in_review.pk])
-    response = client.post(url, {**DECISION, "rests_on_contract": "", "rests_on_policy": ""})
+    form = {k: v for k, v in DECISION.items() if not k.startswith("rests_on")}
+    response = client.post(url, form)
     assert response.status_code == 400
-    assert "Choose at least one basis" in response.content.decode()
-    response = client.post(url, {**DECISION, "rests_on_contract": "on",
-                                 "rests_on_policy": "on"})
+    html = response.content.decode()
+    assert "Choose at least one basis" in html
+    assert "Half of the claims were covered." in html  # kept
+    assert "<legend" in html and "What the decision rests on" in html
+    response = client.post(url, {**form, "bases": ["contract", "policy"]})
     assert response["Location"] == reverse("ticket_decision", args=[in_review.pk])
     ticket = Ticket.objects.get(pk=in_review.pk)
     assert ticket.state == State.CLOSED and ticket.decision.outcome == "partly"
@@ -176,7 +179,8 @@ def test_every_write_path_refuses_a_closed_ticket(responded, provider_user, mco_
         (hfs, "ticket_present", {}),
         (hfs, "ticket_close", {"reason": "duplicate"}),
         (hfs, "ticket_close_incomplete", {"note": "x"}),
-        (hfs, "ticket_decide", DECISION),
+        (hfs, "ticket_decide", {"outcome": "mco", "reasoning": "x", "bases": ["law"],
+                                "citations": "x"}),
     ]
     for client, name, data in attempts:
         client.post(reverse(name, args=[responded.pk]), data)
@@ -237,3 +241,24 @@ def test_reviews_are_private_to_their_parties(in_review, other_provider_user, ot
         assert response.status_code in (403, 404)
     html = logged_in(hfs_staff).get(reverse("review_queue")).content.decode()
     assert in_review.number in html
+
+
+def test_a_refused_contest_keeps_what_was_typed(responded, provider_user):
+    response = logged_in(provider_user).post(
+        reverse("ticket_contest", args=[responded.pk]),
+        {"contacted_on": "2026-10-01", "method": "phone", "outcome": "Rep said no."})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "must come after the MCO&#x27;s response" in html
+    assert "Rep said no." in html
+
+
+def test_completing_a_review_submission_needs_both_fields_and_keeps_the_text(in_review,
+                                                                            provider_user):
+    response = logged_in(provider_user).post(
+        reverse("ticket_review_submission", args=[in_review.pk]),
+        {"statement": "All our facts.", "contacts": "", "complete": "on"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter the knowledgeable personnel before marking" in html
+    assert "All our facts." in html

@@ -122,7 +122,7 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
     state = ticket.state
     if is_provider and state == State.MCO_RESPONDED:
         context["can_accept"] = True
-        context["contest_form"] = ContestForm(auto_id="contest_%s")
+        context["contest_form"] = ContestForm(auto_id="contest_%s")  # dates checked on POST
     if is_provider and state == State.CONTESTED and running_clock(ticket,
                                                                   ck.REVIEW_REQUEST.key):
         context["can_request_review"] = True

@@ -51,12 +51,17 @@ def accept(request, pk):
 @audited("ticket")
 def contest(request, pk):
     ticket = visible_ticket(request, pk)
-    form = ContestForm(request.POST, auto_id="contest_%s")
+    form = ContestForm(request.POST, auto_id="contest_%s",
+                       responded_on=_responded_on(ticket))
     if not form.is_valid():
         return ticket_page(request, ticket, {"contest_form": form}, status=400)
     return _act(request, ticket, workflow.contest, "The response is contested. You may ask "
                 "for HFS review within 30 calendar days of the response.", by=request.user,
                 contact=form.cleaned_data)
+
+
+def _responded_on(ticket):
+    return timezone.localtime(ticket.responded_at).date() if ticket.responded_at else None
 
 
 @access.for_roles(Role.PROVIDER)
@@ -96,7 +101,7 @@ def decide(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"decision_form": form}, status=400)
     try:
-        workflow.decide(ticket.pk, by=request.user, decision=form.cleaned_data)
+        workflow.decide(ticket.pk, by=request.user, decision=form.decision())
     except workflow.ActionRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("ticket_detail", ticket.pk)
