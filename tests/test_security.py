@@ -86,3 +86,12 @@ def test_health_check_says_when_the_broker_is_down(client):
         app.conf.broker_url = original
     assert response.status_code == 503
     assert response.json()["broker"] == "unavailable"
+
+
+def test_the_server_error_page_needs_no_context_and_leaks_nothing(rf):
+    from portal.views.errors import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"Traceback" not in response.content

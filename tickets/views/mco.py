@@ -14,7 +14,7 @@ from portal import access, exports
 from portal.access import Role
 from portal.models import ComplaintType, User
 from tickets import clock_kinds
-from tickets.models import State, Ticket
+from tickets.models import ExtensionRequest, State, Ticket
 
 mco_staff = access.for_roles(Role.MCO)
 
@@ -46,6 +46,7 @@ def mco_queryset(user, *, status="open", complaint_type="", overdue=False, await
     now = now or timezone.now()
     response = _clock(clock_kinds.MCO_RESPONSE.key)
     window = _clock(clock_kinds.INFO_WINDOW.key)
+    cutoff = _clock(clock_kinds.EXTENSION_CUTOFF.key)
     qs = (
         Ticket.objects.visible_to(user)
         .annotate(
@@ -53,6 +54,10 @@ def mco_queryset(user, *, status="open", complaint_type="", overdue=False, await
             response_due_date=Subquery(response.values("due_date")[:1]),
             response_outcome=Subquery(response.values("outcome")[:1]),
             info_window_date=Subquery(window.values("due_date")[:1]),
+            extension_cutoff_date=Subquery(cutoff.values("due_date")[:1]),
+            extension_status=Subquery(
+                ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
+            ),
         )
         .select_related("provider", "complaint_type", "mco_assigned_to")
     )
@@ -111,8 +116,19 @@ EXPORT_COLUMNS = [
     ("npi", "Provider NPI"), ("complaint_type", "Complaint type"),
     ("tracking_number", "MCO tracking number"), ("presented_at", "Presented"),
     ("info_window", "Information requests until"), ("response_due", "Response due"),
+    ("extension", "Extension"),
     ("responded_at", "Responded"), ("assigned_to", "Assigned to"),
 ]
+
+
+def extension_text(ticket):
+    labels = dict(ExtensionRequest.Status.choices)
+    if ticket.extension_status:
+        return f"Requested: {labels[ticket.extension_status]}"
+    if ticket.extension_cutoff_date:
+        day = ticket.extension_cutoff_date
+        return f"May be asked until {day:%b} {day.day}, {day.year}"
+    return ""
 
 
 @mco_staff
@@ -126,6 +142,7 @@ def mco_export(request):
             "complaint_type": t.complaint_type.name, "tracking_number": t.tracking_number,
             "presented_at": t.presented_at, "info_window": t.info_window_date,
             "response_due": t.response_due_date, "responded_at": t.responded_at,
+            "extension": extension_text(t),
             "assigned_to": str(t.mco_assigned_to or ""),
         }
         for t in mco_queryset(request.user, **params).iterator(chunk_size=500)
