@@ -19,6 +19,7 @@ import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from tests.browser.helpers import PROVIDER_NPI  # noqa: E402
 from tests.migrated_data import restore as restore_migrated_data
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,6 +84,26 @@ def portal_data(transactional_db, live_server):
     users = create_demo_accounts()
     pairs = zip(DEMO_ACCOUNTS, users, strict=True)
     return {account.role: (account, user) for account, user in pairs}
+
+
+@pytest.fixture
+def approved_provider(portal_data, settings, tmp_path):
+    """The demo provider user acts for one approved provider (``helpers.PROVIDER_NAME``);
+    uploads go to a temporary directory, not the developer's var/uploads."""
+    from portal.access import Role
+    from tests.tickets.conftest import approve, make_provider
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "uploads")},
+        },
+    }
+    _, user = portal_data[Role.PROVIDER]
+    provider = make_provider(0, npi=PROVIDER_NPI)
+    approve(user, provider)
+    return provider
 
 
 _AXE = Axe()

@@ -18,88 +18,26 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from portal.access import Role
-
-MOLINA = "Molina Healthcare of Illinois"
-CLAIMS_PAYMENT = "Claims/Payment"
-PROVIDER_NAME = "Lakeside Clinic 0"  # tests.tickets.conftest.make_provider(0)
-PROVIDER_NPI = "1234567893"
-
+from tests.browser.helpers import (
+    CLAIMS_PAYMENT,
+    MOLINA,
+    PROVIDER_NAME,
+    choose,
+    field,
+    h1,
+    long_day,
+    nav,
+    sign_in_as,
+    state_heading,
+    status,
+    today,
+)
 
 # -- helpers ----------------------------------------------------------------------------
 
 
-def h1(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Primary navigation")
-
-
-def field(scope, label: str) -> Locator:
-    """The form control labelled ``label``, with or without the "(required)" marker."""
-    return scope.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))
-
-
-def choose(scope, option: str, role="radio"):
-    """Tick the radio button or checkbox whose label starts with ``option`` by clicking
-    its label, as a person does (USWDS draws its own box; the input is off screen)."""
-    control = scope.get_by_role(role, name=re.compile("^" + re.escape(option)))
-    scope.locator(f'label[for="{control.get_attribute("id")}"]').click()
-    expect(control).to_be_checked()
-
-
 def form_with(page: Page, button: str) -> Locator:
     return page.locator("form", has=page.get_by_role("button", name=button, exact=True))
-
-
-def status(page: Page, text: str) -> Locator:
-    return page.get_by_role("status").filter(has_text=text)
-
-
-def state_heading(page: Page) -> Locator:
-    return page.locator(".usa-summary-box[role=region]").first.get_by_role("heading", level=2)
-
-
-def deadline(page: Page, name: str) -> Locator:
-    table = page.get_by_role("table", name="Deadlines on this ticket")
-    return table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
-
-
-def long_day(d: datetime.date) -> str:
-    return f"{d:%B} {d.day}, {d.year}"
-
-
-def sign_in_as(page: Page, portal_data, role: Role, sign_in, live_server, home: str):
-    account, _ = portal_data[role]
-    page.goto("/accounts/login/")
-    sign_in(page, account.email, account.password, account.totp_secret, axe_each=True)
-    expect(page).to_have_url(live_server.url + home)
-
-
-@pytest.fixture
-def approved_provider(portal_data, settings, tmp_path):
-    """The demo provider user acts for one approved provider; uploads go to a temporary
-    directory, not the developer's var/uploads."""
-    from tests.tickets.conftest import approve, make_provider
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "uploads")},
-        },
-    }
-    _, user = portal_data[Role.PROVIDER]
-    provider = make_provider(0, npi=PROVIDER_NPI)
-    approve(user, provider)
-    return provider
 
 
 # -- the test ---------------------------------------------------------------------------
@@ -115,7 +53,15 @@ def test_a_ticket_from_filing_to_the_final_decision(
 
     # 1. The provider files the ticket: the start form, the draft, "File the ticket".
     provider = page
-    sign_in_as(provider, portal_data, Role.PROVIDER, sign_in, live_server, "/home/provider/")
+    sign_in_as(
+        provider,
+        portal_data,
+        Role.PROVIDER,
+        sign_in,
+        live_server,
+        "/home/provider/",
+        axe_each=True,
+    )
     expect(h1(provider)).to_have_text("Your provider work")
     axe(provider)
     provider.get_by_role("main").get_by_role("link", name="File a ticket").click()
@@ -166,7 +112,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
 
     # 2. HFS presents it from the triage page.
     hfs = new_context().new_page()
-    sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
+    sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/", axe_each=True)
     axe(hfs)
     nav(hfs).get_by_role("link", name="Triage", exact=True).click()
     expect(h1(hfs)).to_have_text("Triage queue")
@@ -185,7 +131,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
 
     # 3. Molina asks for information, from its queue.
     mco = new_context().new_page()
-    sign_in_as(mco, portal_data, Role.MCO, sign_in, live_server, "/tickets/mco/")
+    sign_in_as(mco, portal_data, Role.MCO, sign_in, live_server, "/tickets/mco/", axe_each=True)
     expect(h1(mco)).to_have_text(f"{MOLINA}: tickets to answer")
     axe(mco)
     mco.get_by_role("link", name=number).click()

@@ -18,47 +18,22 @@ from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
 from portal.access import Role
-
-MOLINA = "Molina Healthcare of Illinois"
-PROVIDER_NAME = "Lakeside Clinic 0"  # tests.tickets.conftest.make_provider(0)
-PROVIDER_NPI = "1234567893"
-
+from tests.browser.helpers import (
+    MOLINA,
+    PROVIDER_NAME,
+    choose,
+    deadline,
+    field,
+    h1,
+    long_day,
+    nav,
+    sign_in_as,
+    state_heading,
+    status,
+    today,
+)
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def h1(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Primary navigation")
-
-
-def field(scope, label: str) -> Locator:
-    """The form control labelled ``label``, with or without the "(required)" marker."""
-    return scope.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))
-
-
-def choose(scope, option: str, role="radio"):
-    """Tick the radio button or checkbox whose label starts with ``option`` by clicking
-    its label, as a person does (USWDS draws its own box; the input is off screen)."""
-    control = scope.get_by_role(role, name=re.compile("^" + re.escape(option)))
-    scope.locator(f'label[for="{control.get_attribute("id")}"]').click()
-    expect(control).to_be_checked()
-
-
-def status(page: Page, text: str) -> Locator:
-    return page.get_by_role("status").filter(has_text=text)
-
-
-def state_heading(page: Page) -> Locator:
-    return page.locator(".usa-summary-box[role=region]").first.get_by_role("heading", level=2)
-
-
-def deadline(page: Page, name: str) -> Locator:
-    table = page.get_by_role("table", name="Deadlines on this ticket")
-    return table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
 
 
 def due_moment(row: Locator) -> datetime.datetime:
@@ -70,20 +45,9 @@ def due_moment(row: Locator) -> datetime.datetime:
     return timezone.localtime(moment)
 
 
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
-
-
 def day(d: datetime.date) -> str:
     """A date as the queue and the deadlines show it: "Mon, Jun 8, 2026"."""
     return f"{d:%a}, {d:%b} {d.day}, {d.year}"
-
-
-def long_day(d: datetime.date) -> str:
-    """A date as the response shows its resolution date: "June 8, 2026"."""
-    return f"{d:%B} {d.day}, {d.year}"
 
 
 def cell(table: Locator, row: Locator, column: str) -> Locator:
@@ -92,28 +56,10 @@ def cell(table: Locator, row: Locator, column: str) -> Locator:
     return row.locator("th, td").nth([h.strip() for h in headers].index(column))
 
 
-def sign_in_as(page: Page, portal_data, role: Role, sign_in, live_server, home: str):
-    account, _ = portal_data[role]
-    page.goto("/accounts/login/")
-    sign_in(page, account.email, account.password, account.totp_secret)
-    expect(page).to_have_url(live_server.url + home)
-
-
 def clock_due_date(ticket, kind: str) -> datetime.date:
     from deadlines.clocks import clocks_for
 
     return clocks_for(ticket).filter(kind=kind).order_by("-pk").first().due_date
-
-
-@pytest.fixture
-def approved_provider(portal_data):
-    """The demo provider user acts for one approved provider."""
-    from tests.tickets.conftest import approve, make_provider
-
-    _, user = portal_data[Role.PROVIDER]
-    provider = make_provider(0, npi=PROVIDER_NPI)
-    approve(user, provider)
-    return provider
 
 
 @pytest.fixture

@@ -8,31 +8,17 @@ new one. HFS staff add a closure day. Axe finds no WCAG 2.1 A/AA violation on an
 """
 
 import datetime
-import io
 import re
 
 import pytest
-from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
 from portal.access import Role
+from tests.browser.helpers import choose, field, fill_workbook, h1, nav, sign_in_as
 from tests.registration.helpers import npi_with_check_digit
 
 VALID_NPI = "1234567893"
 INVALID_NPI = "1234567890"  # 10 digits, wrong check digit
-
-
-def h1(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Primary navigation")
-
-
-def field(scope, label: str) -> Locator:
-    """The form control labelled ``label``, with or without the "(required)" marker."""
-    return scope.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))
 
 
 def control_beside_label(scope, text: str) -> Locator:
@@ -51,12 +37,6 @@ def form_group(page: Page, control: Locator) -> Locator:
     return page.locator(".usa-form-group", has=control)
 
 
-def sign_in_as(page: Page, portal_data, role: Role, sign_in):
-    account, _ = portal_data[role]
-    page.goto("/accounts/login/")
-    sign_in(page, account.email, account.password, account.totp_secret)
-
-
 def sign_in_provider(page: Page, live_server, portal_data, sign_in):
     sign_in_as(page, portal_data, Role.PROVIDER, sign_in)
     expect(page).to_have_url(live_server.url + "/home/provider/")
@@ -73,15 +53,6 @@ def open_registration_form(page: Page, live_server, axe):
     expect(page).to_have_url(live_server.url + "/registration/new/")
     expect(h1(page)).to_have_text("Register a provider or facility")
     axe(page)
-
-
-def choose(scope, option: str, role="radio"):
-    """Choose the radio button (or tick the checkbox) whose label starts with ``option``, by
-    clicking its label as a person does: USWDS draws its own box and moves the input itself
-    off screen."""
-    control = scope.get_by_role(role, name=re.compile("^" + re.escape(option)))
-    scope.locator(f'label[for="{control.get_attribute("id")}"]').click()
-    expect(control).to_be_checked()
 
 
 def fill_about_you(page: Page, phone="312-555-0100"):
@@ -237,17 +208,6 @@ def test_provider_registers_admin_approves_provider_may_file(
 # -- 3: several providers, the multiple registration template --------------------------------
 
 
-def fill_template(blank: bytes, rows) -> bytes:
-    workbook = load_workbook(io.BytesIO(blank))
-    sheet = workbook["Providers"]
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(row=number, column=column, value=value)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def template_rows(npi_of_first_row: str):
     npis = [npi_of_first_row, npi_with_check_digit("222222222"), npi_with_check_digit("333333333")]
     return [
@@ -288,7 +248,8 @@ def test_provider_registers_several_providers_with_the_template(
 
     # A row with a bad NPI: every problem is named by row and column, nothing is saved.
     fill_about_you(page)
-    upload_template(page, "providers-bad.xlsx", fill_template(blank, template_rows(INVALID_NPI)))
+    bad = fill_workbook(blank, "Providers", template_rows(INVALID_NPI))
+    upload_template(page, "providers-bad.xlsx", bad)
     expect(page).to_have_url(live_server.url + "/registration/new/")
     problems = page.get_by_role("alert").filter(has_text="Your template has 1 problem")
     expect(problems.get_by_role("listitem")).to_have_text(
@@ -300,7 +261,7 @@ def test_provider_registers_several_providers_with_the_template(
     axe(page)
 
     # The corrected file goes through: the request lists its three providers.
-    good = fill_template(blank, template_rows(VALID_NPI))
+    good = fill_workbook(blank, "Providers", template_rows(VALID_NPI))
     upload_template(page, "providers.xlsx", good)
     expect_request_page(page, live_server)
     main = page.get_by_role("main")

@@ -16,14 +16,26 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from portal.access import Role
+from tests.browser.helpers import (
+    CLAIMS_PAYMENT,
+    MOLINA,
+    PROVIDER_NAME,
+    PROVIDER_NPI,
+    choose,
+    deadline,
+    field,
+    fill_workbook,
+    h1,
+    nav,
+    sign_in_as,
+    state_box,
+    status,
+    today,
+)
 
-MOLINA = "Molina Healthcare of Illinois"
-CLAIMS_PAYMENT = "Claims/Payment"
-PROVIDER_NAME = "Lakeside Clinic 0"  # tests.tickets.conftest.make_provider(0)
-PROVIDER_NPI = "1234567893"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,65 +43,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # -- helpers ----------------------------------------------------------------------------
 
 
-def h1(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Primary navigation")
-
-
-def field(scope, label: str) -> Locator:
-    """The form control labelled ``label``, with or without the "(required)" marker."""
-    return scope.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))
-
-
-def choose(scope, option: str, role="radio"):
-    """Tick the radio button or checkbox whose label starts with ``option`` by clicking
-    its label, as a person does (USWDS draws its own box; the input is off screen)."""
-    control = scope.get_by_role(role, name=re.compile("^" + re.escape(option)))
-    scope.locator(f'label[for="{control.get_attribute("id")}"]').click()
-    expect(control).to_be_checked()
-
-
-def status(page: Page, text: str) -> Locator:
-    return page.get_by_role("status").filter(has_text=text)
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
-
-
 def days_ago(days: int) -> datetime.date:
     return today() - datetime.timedelta(days=days)
-
-
-def sign_in_as(page: Page, portal_data, role: Role, sign_in, live_server, home: str):
-    account, _ = portal_data[role]
-    page.goto("/accounts/login/")
-    sign_in(page, account.email, account.password, account.totp_secret)
-    expect(page).to_have_url(live_server.url + home)
-
-
-@pytest.fixture
-def approved_provider(portal_data, settings, tmp_path):
-    """The demo provider user acts for one approved provider; uploads go to a temporary
-    directory, not the developer's var/uploads."""
-    from tests.tickets.conftest import approve, make_provider
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "uploads")},
-        },
-    }
-    _, user = portal_data[Role.PROVIDER]
-    provider = make_provider(0, npi=PROVIDER_NPI)
-    approve(user, provider)
-    return provider
 
 
 def open_start_form(page: Page, live_server, axe):
@@ -138,15 +93,6 @@ def file_the_ticket(page: Page, live_server, axe) -> str:
     page.get_by_role("link", name=f"See ticket {number}").click()
     expect(h1(page)).to_have_text(f"Ticket {number}")
     return number
-
-
-def state_box(page: Page) -> Locator:
-    return page.locator(".usa-summary-box[role=region]")
-
-
-def deadline(page: Page, name) -> Locator:
-    table = page.get_by_role("table", name="Deadlines on this ticket")
-    return table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
 
 
 # -- 1: file a ticket, HFS presents it, the MCO sees it ---------------------------------
@@ -315,17 +261,6 @@ def test_provider_files_hfs_presents_and_the_mco_sees_the_ticket(
 # -- 2: two or more claims on the template ----------------------------------------------
 
 
-def fill_claims_template(blank: bytes, rows) -> bytes:
-    workbook = load_workbook(io.BytesIO(blank))
-    sheet = workbook["Claims"]
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(row=number, column=column, value=value)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 @pytest.mark.browser
 def test_provider_files_two_claims_on_the_template(
     page: Page, live_server, approved_provider, portal_data, axe, sign_in
@@ -355,7 +290,7 @@ def test_provider_files_two_claims_on_the_template(
         for n in (1, 2)
     ]  # fmt: skip
     field(page, "Completed Complaints/Claims-Issue template (.xlsx)").set_input_files(
-        {"name": "claims.xlsx", "mimeType": XLSX, "buffer": fill_claims_template(blank, rows)}
+        {"name": "claims.xlsx", "mimeType": XLSX, "buffer": fill_workbook(blank, "Claims", rows)}
     )
     file_the_ticket(page, live_server, axe)
 
