@@ -54,6 +54,8 @@ class Clock(models.Model):
                 condition=models.Q(outcome="", reminded_at__isnull=True, remind_at__isnull=False),
             ),
             models.Index(fields=["content_type", "object_id", "kind"], name="clock_subject_idx"),
+            # Queues ordered by one kind's due moment read it in order (tickets.queues).
+            models.Index(fields=["kind", "due_at"], name="clock_kind_due_idx"),
         ]
         constraints = [
             # One running clock of a kind per subject.

@@ -100,3 +100,20 @@ def test_the_ticket_page_shows_the_checks_for_triage(hfs_client, submitted_ticke
     html = hfs_client.get(reverse("ticket_detail", args=[submitted_ticket.pk])).content.decode()
     assert "Filed inside the window (R-FILE-3)" in html
     assert "Present to the MCO" in html
+
+
+def test_the_overdue_filter_finds_tickets_past_their_triage_date(hfs_client, hfs_staff,
+                                                                 provider_user, provider):
+    import datetime
+
+    import time_machine
+
+    from deadlines import clocks
+
+    late = make_submitted(provider_user, provider)
+    due = clocks.running_clock(late, "triage").due_at
+    clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))  # escalated, clock expired
+    with time_machine.travel(due + datetime.timedelta(hours=1), tick=False):
+        hfs_client.force_login(hfs_staff)  # a session that is fresh at that time
+        html = hfs_client.get(reverse("triage_queue"), {"overdue": "1"}).content.decode()
+    assert late.number in html and "Overdue" in html

@@ -7,6 +7,7 @@ directly (django-fsm-2's protected field refuses it).
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
@@ -146,6 +147,9 @@ class Ticket(FSMModelMixin, models.Model):
     close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(blank=True)
 
+    # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
+    clocks = GenericRelation("deadlines.Clock")
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -157,6 +161,7 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["state", "submitted_at"], name="ticket_state_idx"),
             models.Index(fields=["mco", "state"], name="ticket_mco_state_idx"),
             models.Index(fields=["provider", "state"], name="ticket_provider_state_idx"),
+            models.Index(fields=["-created_at"], name="ticket_created_idx"),
         ]
 
     def __str__(self):

@@ -16,6 +16,7 @@ from portal.models import MCO, ComplaintType
 from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
+from tickets.queues import with_clock
 from tickets.views.common import visible_ticket
 
 hfs_staff = access.for_roles(Role.HFS)
@@ -25,17 +26,10 @@ def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=
                     query="", now=None):
     """Submitted tickets with their triage due moment, soonest first."""
     now = now or timezone.now()
-    clock = Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
-        kind=clock_kinds.TRIAGE.key, outcome="",
-    )
-    qs = (
-        Ticket.objects.visible_to(user)
-        .filter(state=State.SUBMITTED)
-        .annotate(triage_due_at=Subquery(clock.values("due_at")[:1]),
-                  triage_due_date=Subquery(clock.values("due_date")[:1]))
-        .select_related("provider", "mco", "complaint_type", "assigned_to")
-    )
+    qs = with_clock(
+        Ticket.objects.visible_to(user).filter(state=State.SUBMITTED),
+        clock_kinds.TRIAGE.key, "triage", required=True,
+    ).select_related("provider", "mco", "complaint_type", "assigned_to")
     if mco:
         qs = qs.filter(mco__slug=mco)
     if complaint_type:

@@ -2,19 +2,18 @@
 assignment for supervisors (issue 6)."""
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from deadlines.models import Clock
 from portal import access, exports
 from portal.access import Role
 from portal.models import ComplaintType, User
 from tickets import clock_kinds
 from tickets.models import ExtensionRequest, State, Ticket
+from tickets.queues import with_clock
 
 mco_staff = access.for_roles(Role.MCO)
 
@@ -32,35 +31,20 @@ def can_supervise(user):
     return access.is_mco_staff(user) and user.has_perm("tickets.supervise_mco_queue")
 
 
-def _clock(kind):
-    return Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
-        kind=kind,
-    ).order_by("-pk")
-
-
 def mco_queryset(user, *, status="open", complaint_type="", overdue=False, awaiting=False,
                  mine=False, query="", now=None):
     """Their MCO's presented tickets with the response and information-window clocks,
     soonest response due first."""
     now = now or timezone.now()
-    response = _clock(clock_kinds.MCO_RESPONSE.key)
-    window = _clock(clock_kinds.INFO_WINDOW.key)
-    cutoff = _clock(clock_kinds.EXTENSION_CUTOFF.key)
-    qs = (
-        Ticket.objects.visible_to(user)
-        .annotate(
-            response_due_at=Subquery(response.values("due_at")[:1]),
-            response_due_date=Subquery(response.values("due_date")[:1]),
-            response_outcome=Subquery(response.values("outcome")[:1]),
-            info_window_date=Subquery(window.values("due_date")[:1]),
-            extension_cutoff_date=Subquery(cutoff.values("due_date")[:1]),
-            extension_status=Subquery(
-                ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
-            ),
-        )
-        .select_related("provider", "complaint_type", "mco_assigned_to")
-    )
+    qs = Ticket.objects.visible_to(user)
+    qs = with_clock(qs, clock_kinds.MCO_RESPONSE.key, "response", required=True)
+    qs = with_clock(qs, clock_kinds.INFO_WINDOW.key, "info_window")
+    qs = with_clock(qs, clock_kinds.EXTENSION_CUTOFF.key, "extension_cutoff")
+    qs = qs.annotate(
+        extension_status=Subquery(
+            ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
+        ),
+    ).select_related("provider", "complaint_type", "mco_assigned_to")
     if status == "open":
         qs = qs.exclude(state=State.CLOSED)
     elif status in STATUS_FILTERS and status != "all":
@@ -125,8 +109,8 @@ def extension_text(ticket):
     labels = dict(ExtensionRequest.Status.choices)
     if ticket.extension_status:
         return f"Requested: {labels[ticket.extension_status]}"
-    if ticket.extension_cutoff_date:
-        day = ticket.extension_cutoff_date
+    if ticket.extension_cutoff_due_date:
+        day = ticket.extension_cutoff_due_date
         return f"May be asked until {day:%b} {day.day}, {day.year}"
     return ""
 
@@ -140,7 +124,7 @@ def mco_export(request):
             "number": t.number, "state": t.get_state_display(),
             "provider": t.provider.legal_name, "npi": t.provider.npi,
             "complaint_type": t.complaint_type.name, "tracking_number": t.tracking_number,
-            "presented_at": t.presented_at, "info_window": t.info_window_date,
+            "presented_at": t.presented_at, "info_window": t.info_window_due_date,
             "response_due": t.response_due_date, "responded_at": t.responded_at,
             "extension": extension_text(t),
             "assigned_to": str(t.mco_assigned_to or ""),

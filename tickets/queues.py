@@ -1,0 +1,25 @@
+"""Queue queries: tickets with the due moments of their clocks, joined (one LEFT JOIN per
+clock kind through the indexed generic relation) rather than one subquery per row, so a
+queue of 100,000 tickets sorts on the join (docs/PERFORMANCE.md)."""
+
+from django.db.models import F, FilteredRelation, Q
+
+
+def with_clock(queryset, kind, name, *, required=False):
+    """Annotate ``<name>_due_at``, ``<name>_due_date`` and ``<name>_outcome`` from the
+    ticket's clock of ``kind`` (each kind runs at most once per ticket). ``required``: every
+    ticket of the queryset has that clock, so the join is an inner one and a queue ordered by
+    its due moment is read in order from the (kind, due_at) index, 25 rows at a time."""
+    alias = f"{name}_clock"
+    annotated = queryset.annotate(
+        **{alias: FilteredRelation("clocks", condition=Q(clocks__kind=kind))}
+    ).annotate(
+        **{
+            f"{name}_due_at": F(f"{alias}__due_at"),
+            f"{name}_due_date": F(f"{alias}__due_date"),
+            f"{name}_outcome": F(f"{alias}__outcome"),
+        }
+    )
+    if required:
+        annotated = annotated.filter(**{f"{name}_due_at__isnull": False})
+    return annotated
