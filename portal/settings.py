@@ -296,3 +296,8 @@ ADMIN_URL = env.str("ADMIN_URL", default="django-admin/")
 DEADLINES_ROLL_FORWARD = env.bool("DEADLINES_ROLL_FORWARD", default=True)
 # The party who must act is reminded this many business days before a clock runs out.
 CLOCK_REMINDER_BUSINESS_DAYS = env.int("CLOCK_REMINDER_BUSINESS_DAYS", default=2)
+
+# --- Attachments (R-SEC-4; checked by content in portal/uploads.py) ---------------------
+ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_TICKET_BYTES = env.int("ATTACHMENT_MAX_TICKET_BYTES", default=25 * 1024 * 1024)
+ATTACHMENT_MAX_FILES_PER_TICKET = env.int("ATTACHMENT_MAX_FILES_PER_TICKET", default=10)

@@ -238,6 +238,9 @@ def test_provider_registers_several_providers_with_the_template(
     sign_in_provider(page, live_server, portal_data, sign_in)
     open_registration_form(page, live_server, axe)
 
+    # Choosing "Several" shows the template's section (and hides the one-provider fields).
+    choose(page, "Several: ")
+    expect(field(page, "Legal name of the provider or facility")).to_be_hidden()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="multiple registration template (.xlsx)").click()
     download = download_info.value

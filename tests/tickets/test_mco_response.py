@@ -283,3 +283,12 @@ def test_the_mco_is_reminded_two_business_days_before_its_response_is_due(
     reminders = [m for m in mail.outbox if m.subject.endswith("is due on Friday, December 4, 2026")]
     assert [m.to for m in reminders] == [[mco_staff.email]]
     assert "MCO written response" in reminders[0].body
+
+
+def test_the_ticket_page_says_whose_turn_it_is(presented_ticket, mco_staff, provider_user):
+    workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB?")
+    url = reverse("ticket_detail", args=[presented_ticket.pk])
+    provider_page = logged_in(provider_user).get(url).content.decode()
+    assert "You send the information the MCO asked for, within 5 business days." in provider_page
+    mco_page = logged_in(mco_staff).get(url).content.decode()
+    assert "The provider sends the requested information." in mco_page

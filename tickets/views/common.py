@@ -100,8 +100,37 @@ def ticket_page(request, ticket, forms=None, status=200):
         from tickets.rules import tracking_number_refusal
 
         context["checks"] = submission_checks(ticket, tracking_number_refusal)
+    context["next_step"] = next_step(ticket, is_hfs=is_hfs, is_mco=is_mco)
     context.update(forms or {})
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def next_step(ticket, *, is_hfs, is_mco):
+    """Whose turn it is, in the viewer's words."""
+    you = "HFS" if is_hfs else ("your MCO" if is_mco else "you")
+    mco = ticket.mco.short_name
+    steps = {
+        State.SUBMITTED: "HFS checks the ticket and presents it to the MCO or closes it.",
+        State.WITH_MCO: f"{mco} prepares its written response"
+        + (" (you may still request information)." if is_mco else "."),
+        State.AWAITING_PROVIDER_INFO: (
+            "The provider sends the requested information." if you != "you"
+            else "You send the information the MCO asked for, within 5 business days."
+        ),
+        State.MCO_RESPONDED: (
+            "The provider accepts or contests the response." if you != "you"
+            else "You accept the response, or contest it within 5 business days."
+        ),
+        State.CONTESTED: (
+            "The provider may ask HFS to review." if you != "you"
+            else "You may ask HFS to review, within 30 calendar days of the response."
+        ),
+        State.HFS_REVIEW: (
+            "HFS writes its decision." if ticket.record_closed_at
+            else "Both parties send HFS their information and mark it complete."
+        ),
+    }
+    return steps.get(ticket.state, "")
 
 
 def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
