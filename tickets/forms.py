@@ -381,3 +381,10 @@ class InvestigationCloseForm(PortalForm):
                             widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.CharField(label="Outcome", max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AcceptForm(PortalForm):
+    confirm = forms.BooleanField(
+        label="I accept the MCO's response. The ticket closes for good.",
+        error_messages={"required": "Tick the box to confirm that you accept the response."},
+    )

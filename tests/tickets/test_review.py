@@ -47,9 +47,13 @@ def in_review(responded, provider_user):
     return workflow.request_review(responded.pk, by=provider_user)
 
 
-def test_accepting_closes_as_resolved(client, responded, provider_user):
+def test_accepting_closes_as_resolved_once_confirmed(client, responded, provider_user):
     client.force_login(provider_user)
-    client.post(reverse("ticket_accept", args=[responded.pk]))
+    response = client.post(reverse("ticket_accept", args=[responded.pk]))
+    assert response.status_code == 400
+    assert "Tick the box to confirm" in response.content.decode()
+    assert Ticket.objects.get(pk=responded.pk).state == State.MCO_RESPONDED
+    client.post(reverse("ticket_accept", args=[responded.pk]), {"confirm": "on"})
     ticket = Ticket.objects.get(pk=responded.pk)
     assert ticket.state == State.CLOSED and ticket.close_reason == "accepted"
 

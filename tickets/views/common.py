@@ -74,7 +74,7 @@ def ticket_page(request, ticket, forms=None, status=200):
         "is_hfs": is_hfs,
         "is_mco": is_mco,
         "is_provider": is_provider,
-        "window": ticket.filing_window().explain(ticket.mco.name),
+        "window": ticket.filing_window(),
     }
     if not ticket.is_closed and state != State.SUBMITTED:
         context["message_form"] = MessageForm(auto_id="message_%s")
@@ -150,7 +150,9 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
 
     state = ticket.state
     if is_provider and state == State.MCO_RESPONDED:
-        context["can_accept"] = True
+        from tickets.forms import AcceptForm
+
+        context["accept_form"] = AcceptForm(auto_id="accept_%s")
         context["contest_form"] = ContestForm(auto_id="contest_%s")  # dates checked on POST
     if is_provider and state == State.CONTESTED and running_clock(ticket,
                                                                   ck.REVIEW_REQUEST.key):

@@ -16,6 +16,7 @@ from portal.audit import audited
 from tickets import clock_kinds as ck
 from tickets import decision_pdf, workflow
 from tickets.forms import (
+    AcceptForm,
     AttachmentsForm,
     ContestForm,
     DecisionForm,
@@ -42,6 +43,9 @@ def _act(request, ticket, action, success, **kwargs):
 @audited("ticket")
 def accept(request, pk):
     ticket = visible_ticket(request, pk)
+    form = AcceptForm(request.POST, auto_id="accept_%s")
+    if not form.is_valid():
+        return ticket_page(request, ticket, {"accept_form": form}, status=400)
     return _act(request, ticket, workflow.accept, "You accepted the MCO's response; the "
                 "ticket is closed as resolved.", by=request.user)
 
