@@ -268,6 +268,8 @@ def close_record(ticket, *, at, why):
     clocks.start_clock(ck.HFS_DECISION, ticket, at=at, event="review record closed")
     ticket.record("review_record_closed", by=None, role="system", at=at, note=why)
     _notify_hfs(ticket, "ticket_record_closed", dedupe=f"record-closed-{ticket.pk}")
+    _notify_provider(ticket, "ticket_record_closed")
+    _notify_mco(ticket, "ticket_record_closed")
 
 
 @transaction.atomic

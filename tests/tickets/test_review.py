@@ -118,9 +118,15 @@ def test_the_record_closes_when_both_parties_are_complete(in_review, provider_us
     assert decision_clock.due_date == datetime.date(2026, 12, 4)
 
 
-def test_the_record_closes_when_the_thirty_days_end(in_review):
+def test_the_record_closes_when_the_thirty_days_end(in_review, mco_staff, hfs_staff,
+                                                    django_capture_on_commit_callbacks):
+    from django.core import mail
+
     due = clocks.running_clock(in_review, "review_submissions").due_at
-    clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))
+    told = {m.to[0] for m in mail.outbox if "review record" in m.subject}
+    assert {"provider@example.test", mco_staff.email, hfs_staff.email} <= told
     ticket = Ticket.objects.get(pk=in_review.pk)
     assert ticket.record_closed_at == due + datetime.timedelta(seconds=1)
     assert clocks.running_clock(ticket, "hfs_decision") is not None
