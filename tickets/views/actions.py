@@ -21,7 +21,7 @@ from tickets.forms import (
     MessageForm,
     ResponseForm,
 )
-from tickets.views.common import ticket_page, visible_ticket
+from tickets.views.common import act, ticket_page, visible_ticket
 
 
 def _done(request, ticket, message):
@@ -42,13 +42,9 @@ def request_information(request, pk):
     form = InformationRequestForm(request.POST, auto_id="info_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"info_form": form}, status=400)
-    try:
-        workflow.request_information(ticket.pk, by=request.user,
-                                     request_text=form.cleaned_data["request_text"])
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "Your information request is sent; the provider has 5 "
-                 "business days to answer.")
+    return act(request, ticket, workflow.request_information, "Your information request "
+               "is sent; the provider has 5 business days to answer.", by=request.user,
+               request_text=form.cleaned_data["request_text"])
 
 
 @access.for_roles(Role.MCO)
@@ -114,12 +110,9 @@ def ask_for_extension(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"extension_form": form}, status=400)
     party = "mco" if access.is_mco_staff(request.user) else "provider"
-    try:
-        workflow.ask_for_extension(ticket.pk, by=request.user, party=party,
-                                   circumstances=form.cleaned_data["circumstances"])
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "Your extension request is sent to HFS.")
+    return act(request, ticket, workflow.ask_for_extension, "Your extension request is sent "
+               "to HFS.", by=request.user, party=party,
+               circumstances=form.cleaned_data["circumstances"])
 
 
 @access.for_roles(Role.PROVIDER, Role.MCO, Role.HFS)
@@ -132,12 +125,8 @@ def post_message(request, pk):
         return ticket_page(request, ticket, {"message_form": form}, status=400)
     roles = access.roles_of(request.user)
     role = "hfs" if Role.HFS in roles else ("mco" if Role.MCO in roles else "provider")
-    try:
-        workflow.post_message(ticket.pk, by=request.user, role=role,
-                              body=form.cleaned_data["body"])
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "Your message is posted.")
+    return act(request, ticket, workflow.post_message, "Your message is posted.",
+               by=request.user, role=role, body=form.cleaned_data["body"])
 
 
 @access.for_roles(Role.HFS)
@@ -148,11 +137,8 @@ def close_for_incomplete_information(request, pk):
     form = IncompleteInformationForm(request.POST, auto_id="incomplete_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"incomplete_form": form}, status=400)
-    try:
-        workflow.close_for_incomplete_information(ticket.pk, by=request.user,
-                                                  note=form.cleaned_data["note"])
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "The ticket is closed: the information was incomplete.")
+    return act(request, ticket, workflow.close_for_incomplete_information, "The ticket is "
+               "closed: the information was incomplete.", by=request.user,
+               note=form.cleaned_data["note"])
 
 

@@ -23,6 +23,22 @@ def visible_ticket(request, pk):
     )
 
 
+def act(request, ticket, action, success, **kwargs):
+    """Run one workflow action on the ticket and come back to its page with the outcome:
+    the success message, or the refusal that says why nothing changed."""
+    from django.contrib import messages
+
+    from tickets import workflow
+
+    try:
+        action(ticket.pk, **kwargs)
+    except workflow.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success)
+    return redirect("ticket_detail", ticket.pk)
+
+
 @ticket_roles
 @audited("ticket")
 def ticket_detail(request, pk):

@@ -17,7 +17,7 @@ from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
 from tickets.queues import with_clock
-from tickets.views.common import visible_ticket
+from tickets.views.common import act, visible_ticket
 
 hfs_staff = access.for_roles(Role.HFS)
 
@@ -72,23 +72,13 @@ def triage_queue(request):
     })
 
 
-def _act(request, pk, action, success, **kwargs):
-    ticket = visible_ticket(request, pk)
-    try:
-        action(ticket.pk, **kwargs)
-    except workflow.ActionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, success)
-    return redirect("ticket_detail", ticket.pk)
-
-
 @hfs_staff
 @require_POST
 @audited("ticket")
 def assign_to_me(request, pk):
-    return _act(request, pk, lambda tid, **kw: workflow.assign(tid, to=request.user),
-                "The ticket is assigned to you.")
+    ticket = visible_ticket(request, pk)
+    return act(request, ticket, lambda tid: workflow.assign(tid, to=request.user),
+               "The ticket is assigned to you.")
 
 
 @hfs_staff
@@ -97,8 +87,9 @@ def assign_to_me(request, pk):
 def present(request, pk):
     form = PresentForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _act(request, pk, workflow.present, "The ticket is presented to the MCO; its "
-                "clocks have started.", by=request.user, note=note)
+    ticket = visible_ticket(request, pk)
+    return act(request, ticket, workflow.present, "The ticket is presented to the MCO; its "
+               "clocks have started.", by=request.user, note=note)
 
 
 @hfs_staff
@@ -109,9 +100,10 @@ def close(request, pk):
     if not form.is_valid():
         messages.error(request, "Choose the reason for closing the ticket, then try again.")
         return redirect("ticket_detail", visible_ticket(request, pk).pk)
-    return _act(request, pk, workflow.close_at_triage, "The ticket is closed; the provider "
-                "is told why.", by=request.user, reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"])
+    ticket = visible_ticket(request, pk)
+    return act(request, ticket, workflow.close_at_triage, "The ticket is closed; the "
+               "provider is told why.", by=request.user, reason=form.cleaned_data["reason"],
+               note=form.cleaned_data["note"])
 
 
 @hfs_staff
@@ -122,8 +114,9 @@ def internal_note(request, pk):
     if not form.is_valid():
         messages.error(request, "Write the note before saving it.")
         return redirect("ticket_detail", visible_ticket(request, pk).pk)
-    return _act(request, pk, workflow.add_internal_note, "Your internal note is saved.",
-                by=request.user, text=form.cleaned_data["text"])
+    ticket = visible_ticket(request, pk)
+    return act(request, ticket, workflow.add_internal_note, "Your internal note is saved.",
+               by=request.user, text=form.cleaned_data["text"])
 
 
 @hfs_staff

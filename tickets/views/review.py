@@ -25,17 +25,7 @@ from tickets.forms import (
     UnfinishedResolutionForm,
 )
 from tickets.models import Investigation, State, Ticket
-from tickets.views.common import ticket_page, visible_ticket
-
-
-def _act(request, ticket, action, success, **kwargs):
-    try:
-        action(ticket.pk, **kwargs)
-    except workflow.ActionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, success)
-    return redirect("ticket_detail", ticket.pk)
+from tickets.views.common import act, ticket_page, visible_ticket
 
 
 @access.for_roles(Role.PROVIDER)
@@ -46,7 +36,7 @@ def accept(request, pk):
     form = AcceptForm(request.POST, auto_id="accept_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"accept_form": form}, status=400)
-    return _act(request, ticket, workflow.accept, "You accepted the MCO's response; the "
+    return act(request, ticket, workflow.accept, "You accepted the MCO's response; the "
                 "ticket is closed as resolved.", by=request.user)
 
 
@@ -59,7 +49,7 @@ def contest(request, pk):
                        responded_on=_responded_on(ticket))
     if not form.is_valid():
         return ticket_page(request, ticket, {"contest_form": form}, status=400)
-    return _act(request, ticket, workflow.contest, "The response is contested. You may ask "
+    return act(request, ticket, workflow.contest, "The response is contested. You may ask "
                 "for HFS review within 30 calendar days of the response.", by=request.user,
                 contact=form.cleaned_data)
 
@@ -73,7 +63,7 @@ def _responded_on(ticket):
 @audited("ticket")
 def request_review(request, pk):
     ticket = visible_ticket(request, pk)
-    return _act(request, ticket, workflow.request_review, "HFS review is requested. Send "
+    return act(request, ticket, workflow.request_review, "HFS review is requested. Send "
                 "all relevant information within 30 calendar days.", by=request.user)
 
 
@@ -90,7 +80,7 @@ def review_submission(request, pk):
                                              "review_files_form": files_form}, status=400)
     data = form.cleaned_data
     done = "complete" if data["complete"] else "saved"
-    return _act(request, ticket, workflow.save_review_submission,
+    return act(request, ticket, workflow.save_review_submission,
                 f"Your review submission is {done}.", by=request.user, party=party,
                 statement=data["statement"], contacts=data["contacts"],
                 complete=data["complete"], files=files_form.cleaned_data.get("files") or [])
@@ -148,7 +138,7 @@ def report_unfinished(request, pk):
     form = UnfinishedResolutionForm(request.POST, auto_id="unfinished_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"unfinished_form": form}, status=400)
-    return _act(request, ticket, workflow.report_unfinished_resolution, "Thank you. HFS "
+    return act(request, ticket, workflow.report_unfinished_resolution, "Thank you. HFS "
                 "opened an investigation; the ticket itself is not reopened.",
                 by=request.user, description=form.cleaned_data["description"])
 
