@@ -22,7 +22,7 @@ How a file is judged:
   forms) or ``/RichMedia``, also when spelled with ``#xx`` escapes or hidden in a
   compressed object stream (PDF dictionaries live either in the file's bytes or in object
   streams, so both are read). An object stream that cannot be unpacked (unusual filters,
-  encryption, over ``MAX_PDF_INFLATED_BYTES``) is refused as "could not be checked".
+  encryption, over ``pdf_scan.MAX_PDF_INFLATED_BYTES``) is refused as "could not be checked".
   Names are matched whole (``/JSON`` is not ``/JS``) but anywhere in the bytes, strings
   included. This is a scan, not a parser, and objects embedded in an Office file are not
   opened: the download headers (``safe_download_headers``) are the second line of defence.
@@ -48,7 +48,6 @@ import hashlib
 import re
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -56,6 +55,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from portal import pdf_scan
 
 __all__ = [
     "ALLOWED_KINDS",
@@ -88,7 +89,6 @@ MAX_FILES_PER_TICKET = 10
 #: The longest stored file name, extension included (characters).
 MAX_NAME_LENGTH = 120
 #: The most a PDF's object streams may unpack to while being scanned (zip-bomb guard).
-MAX_PDF_INFLATED_BYTES = 64 * MB
 
 
 class Kind(NamedTuple):
@@ -156,8 +156,8 @@ class Refusal:
     LEGACY_OFFICE = "legacy_office"
     MACRO_ENABLED = "macro_enabled"
     DAMAGED = "damaged"
-    PDF_ACTIVE_CONTENT = "pdf_active_content"
-    PDF_UNCHECKED = "pdf_unchecked"
+    PDF_ACTIVE_CONTENT = pdf_scan.ACTIVE_CONTENT
+    PDF_UNCHECKED = pdf_scan.UNCHECKED
 
 
 class Sniff(NamedTuple):
@@ -202,16 +202,6 @@ _OOXML_MAIN_PARTS = {
 _OVERRIDE = re.compile(r"<(?:\w+:)?Override\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""\b(PartName|ContentType)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 
-#: A PDF name token: "/" and the regular characters after it (PDF 32000-1, 7.2.2).
-_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
-_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-#: Names that start code or carry files: JavaScript actions, launch actions, embedded
-#: files (the stream type and the name tree), XFA forms (which run scripts) and rich media.
-_PDF_ACTIVE_NAMES = frozenset(
-    {b"javascript", b"js", b"launch", b"embeddedfile", b"embeddedfiles", b"xfa", b"richmedia"}
-)
-_PDF_STREAM = re.compile(rb"\bstream(?:\r\n|\n|\r)")
-_PDF_STREAM_HEADER_WINDOW = 1024
 
 
 def sniff_kind(fileobj) -> str | None:
@@ -294,42 +284,8 @@ def has_macros(member_names, content_types: str) -> bool:
 
 
 def _sniff_pdf(data: bytes) -> Sniff:
-    if _has_active_name(data):
-        return Sniff(None, Refusal.PDF_ACTIVE_CONTENT)
-    budget = MAX_PDF_INFLATED_BYTES
-    view = memoryview(data)
-    for stream in _PDF_STREAM.finditer(data):
-        header = data[max(0, stream.start() - _PDF_STREAM_HEADER_WINDOW) : stream.start()]
-        header = header[header.rfind(b"obj") + 1 :]  # this object's dictionary only
-        names = {_pdf_name(name) for name in _PDF_NAME.findall(header)}
-        if b"objstm" not in names:
-            continue
-        if b"flatedecode" not in names:
-            if b"filter" in names:
-                return Sniff(None, Refusal.PDF_UNCHECKED)
-            continue  # uncompressed: already read with the rest of the bytes
-        if b"decodeparms" in names:
-            return Sniff(None, Refusal.PDF_UNCHECKED)
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(view[stream.end() :], budget + 1)
-        except zlib.error:
-            return Sniff(None, Refusal.PDF_UNCHECKED)
-        if len(inflated) > budget or not inflater.eof:
-            return Sniff(None, Refusal.PDF_UNCHECKED)
-        budget -= len(inflated)
-        if _has_active_name(inflated):
-            return Sniff(None, Refusal.PDF_ACTIVE_CONTENT)
-    return Sniff("pdf")
-
-
-def _pdf_name(raw: bytes) -> bytes:
-    """A PDF name as a reader sees it: ``#xx`` escapes decoded, compared case-blind."""
-    return _PDF_NAME_ESCAPE.sub(lambda match: bytes([int(match[1], 16)]), raw).lower()
-
-
-def _has_active_name(data: bytes) -> bool:
-    return any(_pdf_name(name) in _PDF_ACTIVE_NAMES for name in _PDF_NAME.findall(data))
+    refusal = pdf_scan.refusal(data)
+    return Sniff(None, refusal) if refusal else Sniff("pdf")
 
 
 # -- Names ----------------------------------------------------------------------------

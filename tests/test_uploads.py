@@ -22,7 +22,7 @@ from django.http import FileResponse, HttpResponse
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
-from portal import uploads
+from portal import pdf_scan
 from portal.uploads import (
     ALLOWED_KINDS,
     MAX_FILE_BYTES,
@@ -325,7 +325,7 @@ def test_pdf_scan_is_of_bytes_so_an_active_name_in_text_is_refused_too():
 
 def test_pdf_object_streams_are_unpacked_only_up_to_a_budget(monkeypatch):
     data = fixture("should_pass", "object_stream.pdf")
-    monkeypatch.setattr(uploads, "MAX_PDF_INFLATED_BYTES", 10)
+    monkeypatch.setattr(pdf_scan, "MAX_PDF_INFLATED_BYTES", 10)
     assert sniff(io.BytesIO(data)) == (None, Refusal.PDF_UNCHECKED)
 
 
