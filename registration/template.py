@@ -25,7 +25,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 
-from portal import spreadsheets
+from portal import spreadsheet_writer, spreadsheets
 from portal.spreadsheets import (  # noqa: F401 (some are re-exported: they began here)
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
@@ -132,7 +132,7 @@ COLUMNS: list[Column] = [
         "state", "State",
         "The two-letter state code of the service location, e.g. IL. Pick it from the list.",
         8,
-        validation=Validation("list", None, spreadsheets.list_range(len(validators.STATES)),
+        validation=Validation("list", None, spreadsheet_writer.list_range(len(validators.STATES)),
                               None, "Pick the two-letter state code from the list, e.g. IL."),
     ),
     Column(
@@ -232,7 +232,7 @@ def build_blank_template() -> bytes:
     format for the ID and ZIP columns) and the hidden "Lists" (the state codes).
     The version is also a custom document property and a defined name, ``VERSION_NAME``.
     """
-    return spreadsheets.build_workbook(SPEC, _STEPS, lists=validators.STATES.items())
+    return spreadsheet_writer.build_workbook(SPEC, _STEPS, lists=validators.STATES.items())
 
 
 # -- Reading a filled-in template -----------------------------------------------------

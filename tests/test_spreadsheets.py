@@ -13,14 +13,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.defined_name import DefinedName
 
-from portal import spreadsheets
+from portal import spreadsheet_writer, spreadsheets
+from portal.spreadsheet_writer import build_workbook
 from portal.spreadsheets import (
     TEXT_FORMAT,
     Column,
     SheetSpec,
     TemplateError,
     Validation,
-    build_workbook,
     cell_text,
     read_rows,
     version_marker,
@@ -352,4 +352,4 @@ def test_build_workbook_lays_out_instructions_data_and_lists():
 def test_without_lists_there_is_no_lists_sheet():
     workbook = load_workbook(io.BytesIO(build_workbook(SPEC, [])))
     assert workbook.sheetnames == ["Instructions", "Widgets"]
-    assert spreadsheets.list_range(6) == "Lists!$A$1:$A$6"
+    assert spreadsheet_writer.list_range(6) == "Lists!$A$1:$A$6"

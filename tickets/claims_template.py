@@ -33,7 +33,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal import spreadsheets
+from portal import spreadsheet_writer, spreadsheets
 from portal.spreadsheets import TEXT_FORMAT, Column, TemplateError, Validation
 from registration.validators import clean_npi
 from tickets import claims_validators as checks
@@ -284,11 +284,12 @@ def build_blank_template(mco_names: Sequence[str]) -> bytes:
     spec = SPEC
     if names:
         mco_rule = Validation(
-            "list", None, spreadsheets.list_range(len(names)), None, "Pick the MCO from the list."
+            "list", None, spreadsheet_writer.list_range(len(names)), None,
+            "Pick the MCO from the list.",
         )
         columns = (SPEC.columns[0]._replace(validation=mco_rule), *SPEC.columns[1:])
         spec = dataclasses.replace(SPEC, columns=columns)
-    return spreadsheets.build_workbook(spec, _STEPS, lists=[[name] for name in names])
+    return spreadsheet_writer.build_workbook(spec, _STEPS, lists=[[name] for name in names])
 
 
 # -- Reading a filled-in template -----------------------------------------------------
