@@ -240,12 +240,6 @@ def close_for_incomplete_information(ticket_id, *, by, note=""):
 @transaction.atomic
 def decide(ticket_id, *, by, summary="", decision=None):
     now = timezone.now()
-    ticket = _locked(ticket_id)
-    if ticket.state == State.HFS_REVIEW and ticket.record_closed_at is None:
-        raise ActionRefused(
-            "The review record is still open: the decision comes after both parties have "
-            "completed their submissions or the 30 days for them have ended."
-        )
     ticket = _run(ticket_id, "decide", by=by, at=now, summary=summary, decision=decision)
     clocks.stop_all_clocks(ticket, outcome=Outcome.MET, at=now, event="decision issued")
     _notify_provider(ticket, "ticket_decided")

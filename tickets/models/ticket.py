@@ -284,6 +284,9 @@ class Ticket(FSMModelMixin, models.Model):
 
         late = not _clock_running(self, MCO_RESPONSE.key)
         if response is not None:
+            resolve_by = response.get("resolve_by")
+            if resolve_by and resolve_by < timezone.localtime(at).date():
+                raise ValidationError("The resolution date cannot be in the past.")
             if response.get("plan_applies") and not (
                 (response.get("plan_text") or "").strip() and response.get("resolve_by")
             ):
@@ -366,6 +369,11 @@ class Ticket(FSMModelMixin, models.Model):
         contract terms, written HFS policy, or state and federal law."""
         from tickets.models.review import Decision
 
+        if self.record_closed_at is None:
+            raise ValidationError(
+                "The review record is still open: the decision comes after both parties have "
+                "completed their submissions or the 30 days for them have ended."
+            )
         if decision is not None:
             if not (decision.get("reasoning") or "").strip():
                 raise ValidationError("Write the reasoning of the decision.")
