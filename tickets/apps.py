@@ -6,4 +6,4 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self):
-        from tickets import clock_kinds, workflow  # noqa: F401  (clock kinds and handlers)
+        from tickets import clock_handlers, clock_kinds  # noqa: F401  (kinds and handlers)
