@@ -115,3 +115,32 @@ def require(predicate, user, obj=None, *, action: str) -> None:
     if not predicate(user, obj):
         who = WHO.get(predicate, "someone with the right role")
         raise ActorRefused(f"Only {who} can {action}.")
+
+
+# --- Registration ---
+# Who may file, decide, escalate and end access (SPEC §2). See docs/decisions for why a
+# registration admin never decides a request they filed, and who may end a membership.
+
+
+def is_registration_requester(user, request) -> bool:
+    """R-REG-2: a provider user filing a request in their own name: the signed-in person
+    is the request's requester (nobody files for somebody else's account)."""
+    return access.is_provider_user(user) and request.requester_id == user.pk
+
+
+def may_decide_registration(user, request) -> bool:
+    """R-REG-4: a registration admin approves or denies, never on a request they filed."""
+    return access.is_registration_admin(user) and request.requester_id != user.pk
+
+
+def may_end_membership(user, membership) -> bool:
+    """A registration admin, or the member themself (leaving a provider's office). A
+    colleague at the same provider may not: the portal has no provider-side admin."""
+    return access.is_registration_admin(user) or membership.user_id == user.pk
+
+
+WHO.update({
+    is_registration_requester: "the signed-in provider user named as its requester",
+    may_decide_registration: "a registration admin who did not file the request",
+    may_end_membership: "a registration admin or the member themself",
+})  # fmt: skip
