@@ -1,11 +1,63 @@
-"""Shared fixtures: reference data, and the named personas of STYLE.md."""
+"""Shared fixtures: reference data, and the named personas of STYLE.md; the ``--today``
+option that runs the whole suite as if on another date."""
+
+import argparse
+import datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from deadlines.closures import forget_local_copy
 from portal.reference_data import load_reference_data
 from tests import factories
+
+# --today: the clock the whole session starts from (a working morning in Central time).
+TODAY_TIME = datetime.time(9, 30)
+_TODAY_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def _a_date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today", metavar="YYYY-MM-DD", type=_a_date, default=None,
+        help="run the whole suite as if today were this date (09:30 America/Chicago, the "
+        "clock ticking): a session-wide time-machine travel; a test's own travel still wins",
+    )
+
+
+def pytest_configure(config):
+    """Started before collection, so module-level dates see the chosen day too; a test's
+    or fixture's own ``time_machine.travel`` nests inside it and wins while it lasts."""
+    today = config.getoption("--today")
+    if today is None:
+        return
+    from deadlines.calendar import CENTRAL
+
+    traveller = time_machine.travel(
+        datetime.datetime.combine(today, TODAY_TIME, tzinfo=CENTRAL), tick=True
+    )
+    traveller.start()
+    config.stash[_TODAY_TRAVEL] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_TODAY_TRAVEL, None)
+    if traveller is not None:
+        traveller.stop()
+        del config.stash[_TODAY_TRAVEL]
+
+
+def pytest_report_header(config):
+    today = config.getoption("--today")
+    if today is not None:
+        return f"--today {today.isoformat()}: the suite runs as if on {today:%a %d %b %Y}"
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 audit log (who, what, when, from where)."""
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from portal.models import AuditEvent
@@ -11,15 +12,17 @@ pytestmark = pytest.mark.django_db
 
 def test_viewing_and_changing_a_ticket_are_logged(client, hfs_staff):
     from tests import factories
-    from tests.tickets.conftest import approve, make_provider, make_submitted
+    from tests.tickets.conftest import NOW, approve, make_provider, make_submitted
 
-    user = factories.provider_user()
-    provider = make_provider(5)
-    approve(user, provider)
-    ticket = make_submitted(user, provider)
-    client.force_login(hfs_staff)
-    client.get(reverse("ticket_detail", args=[ticket.pk]), REMOTE_ADDR="10.1.2.3")
-    client.post(reverse("ticket_present", args=[ticket.pk]))
+    # make_submitted files on the fixtures' FILED_ON: in its window only at tickets' NOW.
+    with time_machine.travel(NOW, tick=True):
+        user = factories.provider_user()
+        provider = make_provider(5)
+        approve(user, provider)
+        ticket = make_submitted(user, provider)
+        client.force_login(hfs_staff)
+        client.get(reverse("ticket_detail", args=[ticket.pk]), REMOTE_ADDR="10.1.2.3")
+        client.post(reverse("ticket_present", args=[ticket.pk]))
     events = list(AuditEvent.objects.order_by("pk").values_list(
         "user", "action", "object_type", "object_id", "ip_address"))
     assert events == [
