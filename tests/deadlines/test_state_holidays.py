@@ -11,6 +11,7 @@ import holidays
 import pytest
 
 from deadlines import state_holidays
+from deadlines.calendar import add_business_days, business_days_between, calendar_deadline
 from deadlines.state_holidays import UnreviewedHolidayData, state_closures
 
 # Every weekday on which state offices close, per calendar year ("MM-DD").
@@ -229,8 +230,17 @@ def test_weekend_juneteenth_has_no_substitute_day(sat_or_sun, neighbours):
         assert d(day) not in closures
 
 
-def test_juneteenth_2027_is_a_saturday():
-    assert d("2027-06-19").strftime("%A") == "Saturday"
+@pytest.mark.django_db
+def test_the_friday_before_a_saturday_juneteenth_counts_as_a_business_day():
+    """Juneteenth 2027 is a Saturday; 5 ILCS 490/63 gives it no substitute day, so our
+    calendar (not only the closure list) keeps Friday 18 June open, where the federal
+    calendar of the ``holidays`` package closes it."""
+    assert add_business_days(d("2027-06-17"), 1) == d("2027-06-18")
+    assert business_days_between(d("2027-06-17"), d("2027-06-21")) == 2
+    # R-CLK-3: a 30-day period ending on that Friday stays there; one ending on the
+    # Saturday itself runs to Monday 21 June (the Monday is no substitute either).
+    assert calendar_deadline(d("2027-05-19"), 30) == d("2027-06-18")
+    assert calendar_deadline(d("2027-05-20"), 30) == d("2027-06-21")
 
 
 def test_juneteenth_is_a_closure_from_2022_when_on_a_weekday():
