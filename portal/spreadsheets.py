@@ -25,12 +25,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, NamedTuple, TypeVar
 
+from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -300,6 +302,32 @@ def shorten(text: str) -> str:
 
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+_ID_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def clean_nine_digits(value, *, missing: str, not_nine: str, code: str) -> str:
+    """A nine-digit identifier (a Tax ID, a member's RIN) as its 9 digits, or a
+    ``ValidationError`` with ``missing`` (blank) or ``not_nine`` (anything else; ``{value}``
+    in it is the value as typed, shortened) and the code ``{code}_required`` or
+    ``{code}_format``.
+
+    Spaces and dashes are ignored. A whole number of 7 or 8 digits (Excel drops leading
+    zeros: 012345678 becomes 12345678) is zero-padded back to 9; a shorter number is
+    refused, since padding it would name another provider or member.
+    """
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 7 <= len(str(value)) <= 8:
+        value = str(value).zfill(9)  # a negative number has a "-" and stays refused
+    text = cell_text(value)
+    if not text:
+        raise ValidationError(missing, code=f"{code}_required")
+    digits = _ID_SEPARATORS.sub("", text)
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 9):
+        raise ValidationError(not_nine.format(value=shorten(text)), code=f"{code}_format")
+    return digits
 
 
 # -- Reading a filled-in template -----------------------------------------------------

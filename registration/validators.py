@@ -20,7 +20,10 @@ import re
 from django.core.exceptions import ValidationError
 
 from portal.spreadsheets import cell_text as as_text  # noqa: F401  (public here too)
-from portal.spreadsheets import shorten  # noqa: F401
+from portal.spreadsheets import (
+    clean_nine_digits,
+    shorten,  # noqa: F401
+)
 
 __all__ = [
     "ADDRESS_KEY_MAX_LENGTH",
@@ -136,21 +139,12 @@ def clean_tax_id(value) -> str:
     one or two leading zeros (a 7- or 8-digit int, e.g. 12345678 for 01-2345678) is
     zero-padded back to 9 digits; a shorter number is refused. All zeros is refused.
     """
-    number = _whole_number(value)
-    if number is not None and 7 <= len(str(number)) <= 8:
-        value = str(number).zfill(9)
-    text = as_text(value)
-    if not text:
-        raise ValidationError(
-            "Enter the Tax ID (the 9-digit FEIN or TIN, e.g. 12-3456789).",
-            code="tax_id_required",
-        )
-    digits = _SEPARATORS.sub("", text)
-    if not (digits.isascii() and digits.isdigit() and len(digits) == 9):
-        raise ValidationError(
-            f"{shorten(text)} is not a Tax ID; enter the 9-digit FEIN or TIN, e.g. 12-3456789.",
-            code="tax_id_format",
-        )
+    digits = clean_nine_digits(
+        value,
+        missing="Enter the Tax ID (the 9-digit FEIN or TIN, e.g. 12-3456789).",
+        not_nine="{value} is not a Tax ID; enter the 9-digit FEIN or TIN, e.g. 12-3456789.",
+        code="tax_id",
+    )
     if digits == "000000000":
         raise ValidationError(
             "000000000 is not a real Tax ID; enter the provider's 9-digit FEIN or TIN.",

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-from portal.spreadsheets import cell_text, shorten
+from portal.spreadsheets import cell_text, clean_nine_digits, shorten
 
 __all__ = [
     "MAX_AMOUNT",
@@ -35,7 +35,6 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 _CENTS = Decimal("0.01")
 _WHITESPACE = re.compile(r"\s+")
-_SEPARATORS = re.compile(r"[\s\-]+")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -80,24 +79,13 @@ def clean_member_rin(value) -> str:
     different member. The blank template formats the column as text, so this only
     happens to values pasted over that format.
     """
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 7 <= len(str(value)) <= 8:
-        value = str(value).zfill(9)
-    text = cell_text(value)
-    if not text:
-        raise ValidationError(
-            "Enter the member's RIN, the 9-digit Recipient Identification Number.",
-            code="rin_required",
-        )
-    digits = _SEPARATORS.sub("", text)
-    if not (digits.isascii() and digits.isdigit() and len(digits) == 9):
-        raise ValidationError(
-            f"{shorten(text)} must be 9 digits; enter the member's 9-digit Recipient "
-            "Identification Number (RIN) from the medical card.",
-            code="rin_format",
-        )
-    return digits
+    return clean_nine_digits(
+        value,
+        missing="Enter the member's RIN, the 9-digit Recipient Identification Number.",
+        not_nine="{value} must be 9 digits; enter the member's 9-digit Recipient "
+        "Identification Number (RIN) from the medical card.",
+        code="rin",
+    )
 
 
 def clean_date(value, *, today: datetime.date, label: str) -> datetime.date:
