@@ -5,8 +5,11 @@ HFS's overdue-responses list and the MCO queue's export.
 
 Tickets are prepared in the database: filed by the demo provider (dispute filed with the
 MCO 35 days earlier, so the filing window is open) and presented by the demo HFS user.
-Dates are real: the ticket is presented today, except the overdue one, presented 33 days
-ago. Axe finds no WCAG 2.1 A/AA violation on any page visited.
+Dates are real: the ticket is presented today, except the overdue one, presented on the
+latest day whose 30-day response period (rolled forward to a business day, R-CLK-3) ended
+before today. Expected due days come from ``deadlines.calendar``, never from adding days
+by hand, so the tests pass on any date (``pytest --today``). Axe finds no WCAG 2.1 A/AA
+violation on any page visited.
 """
 
 import datetime
@@ -17,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
+from deadlines.calendar import CENTRAL, calendar_deadline
 from portal.access import Role
 from tests.browser.helpers import (
     MOLINA,
@@ -54,6 +58,13 @@ def cell(table: Locator, row: Locator, column: str) -> Locator:
     """The cell of ``row`` under the column headed ``column``."""
     headers = table.get_by_role("columnheader").all_inner_texts()
     return row.locator("th, td").nth([h.strip() for h in headers].index(column))
+
+
+def presented_on(ticket) -> datetime.date:
+    """Day 0 of the ticket's presentation clocks: the Central date it was presented."""
+    from django.utils import timezone
+
+    return timezone.localtime(ticket.presented_at).date()
 
 
 def clock_due_date(ticket, kind: str) -> datetime.date:
@@ -208,6 +219,7 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
 ):
     ticket = present_ticket()
     number = ticket.number
+    day_0 = presented_on(ticket)
 
     mco = page
     sign_in_as(mco, portal_data, Role.MCO, sign_in, live_server, "/tickets/mco/")
@@ -215,6 +227,7 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
     expect(h1(mco)).to_have_text(f"Ticket {number}")
     ticket_url = mco.url
     before = due_moment(deadline(mco, "MCO written response"))
+    assert before.date() == calendar_deadline(day_0, 30)
     expect(deadline(mco, "MCO written response")).to_contain_text(day(before.date()))
     axe(mco)
     reason = "Our claims system is being migrated; the claim history is unavailable."
@@ -261,7 +274,9 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
     expect(row).to_contain_text("days left")
     after = due_moment(row)
     assert after > before
-    assert after.date() >= before.date() + datetime.timedelta(days=30)
+    # R-FLOW-4: 60 calendar days in all from the presentation, rolled forward (R-CLK-3);
+    # not day 30 + 30, which differs whenever day 30 was rolled.
+    assert after.date() == calendar_deadline(day_0, 60)
     expect(row).to_contain_text(day(after.date()))
     axe(hfs)
 
@@ -273,13 +288,20 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
 def test_overdue_responses_and_the_mco_queue_export(
     page: Page, new_context, live_server, portal_data, present_ticket, axe, sign_in
 ):
-    from django.utils import timezone
-
     from deadlines.clocks import enforce_due_clocks
+    from tickets import clock_kinds
 
-    # Presented 33 days ago and never answered: the engine marks it a sanction candidate.
-    ticket = present_ticket(at=timezone.now() - datetime.timedelta(days=33))
+    # Presented on the latest day whose response period is over and never answered: the
+    # engine marks it a sanction candidate. Day 30 rolls forward over weekends and
+    # holidays (R-CLK-3), so "33 days ago" is not always overdue (e.g. on 2026-12-28).
+    presented = today() - datetime.timedelta(days=31)
+    while calendar_deadline(presented, 30) >= today():
+        presented -= datetime.timedelta(days=1)
+    ticket = present_ticket(at=datetime.datetime.combine(
+        presented, datetime.time(10), tzinfo=CENTRAL
+    ))
     number = ticket.number
+    assert clock_due_date(ticket, clock_kinds.MCO_RESPONSE.key) < today()
     assert enforce_due_clocks() >= 1
 
     hfs = page
