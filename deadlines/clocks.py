@@ -89,6 +89,21 @@ def running_clock(subject, kind: str) -> Clock | None:
     return clocks_for(subject).filter(kind=kind, outcome="").first()
 
 
+def latest_clock(subject, kind: str) -> Clock | None:
+    """The most recent clock of ``kind`` on ``subject``, running or finished."""
+    return clocks_for(subject).filter(kind=kind).order_by("-started_at", "-pk").first()
+
+
+def open_clock(subject, kind: str, at: datetime.datetime) -> Clock | None:
+    """The running clock of ``kind`` whose due moment has not passed at ``at``, or None.
+
+    R-CLK-2, R-CLK-5: a deadline holds at its due moment, not when the sweep reaches it.
+    Every "is this still allowed?" rule asks this, never only whether the row is running.
+    """
+    clock = running_clock(subject, kind)
+    return clock if clock is not None and clock.is_open_at(at) else None
+
+
 def stop_clock(
     subject, kind: str, *, outcome: str = Outcome.MET, at=None, event: str = ""
 ) -> bool:
@@ -97,24 +112,35 @@ def stop_clock(
     kind was running (it had expired, or was never started)."""
     if outcome not in (Outcome.MET, Outcome.STOPPED, Outcome.CANCELLED):
         raise ValueError(f"A person's action cannot end a clock as {outcome!r}.")
-    changed = (
-        Clock.objects.filter(
-            content_type=ContentType.objects.get_for_model(subject),
-            object_id=subject.pk,
-            kind=kind,
-            outcome="",
-        ).update(outcome=outcome, stopped_at=at or timezone.now(), stop_event=event)
+    running = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        kind=kind,
+        outcome="",
     )
-    return changed == 1
+    return _end(running, outcome=outcome, at=at or timezone.now(), event=event) == 1
 
 
 def stop_all_clocks(subject, *, outcome: str = Outcome.STOPPED, at=None, event: str = "") -> int:
     """End every running clock on a subject (e.g. a ticket that closes)."""
-    return Clock.objects.filter(
+    running = Clock.objects.filter(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
         outcome="",
-    ).update(outcome=outcome, stopped_at=at or timezone.now(), stop_event=event)
+    )
+    return _end(running, outcome=outcome, at=at or timezone.now(), event=event)
+
+
+def _end(running, *, outcome, at, event) -> int:
+    """R-CLK-5: a clock ended "met" after its due moment is stored as expired: the stored
+    outcome never says "met" for a deadline that was missed, whatever the sweep has done."""
+    if outcome != Outcome.MET:
+        return running.update(outcome=outcome, stopped_at=at, stop_event=event)
+    late = running.filter(due_at__lt=at).update(
+        outcome=Outcome.EXPIRED, stopped_at=at, stop_event=f"{event} (after the due moment)"
+        if event else "after the due moment",
+    )
+    return late + running.update(outcome=outcome, stopped_at=at, stop_event=event)
 
 
 def change_length(clock: Clock, *, length: int, reason: str, by=None) -> Clock:
@@ -178,7 +204,9 @@ class SweepReport:
 
 def due_clocks(now: datetime.datetime, limit: int | None = None):
     """Running clocks whose due moment has passed, through the partial index."""
-    qs = Clock.objects.filter(outcome="", due_at__lt=now).order_by("due_at")
+    qs = Clock.objects.filter(outcome="", due_at__lt=now, attention_at__isnull=True).order_by(
+        "due_at"
+    )
     return qs[:limit] if limit else qs
 
 
@@ -186,7 +214,8 @@ def _lock_and_claim(clock: Clock, now) -> bool:
     """Take the subject's row lock, in the order a person's action takes it, then mark the
     clock expired; True only for the one caller that changed it.
 
-    On PostgreSQL both happen in one statement: the CTE's ``FOR UPDATE`` runs (as an
+    On PostgreSQL both happen in one statement: the CTE's ``FOR NO KEY UPDATE`` (the lock
+    the workflow takes, ``tickets.workflow._locked``) runs (as an
     InitPlan) before the clock row is touched, so the lock order is the same as an action's,
     and a clock a person ended meanwhile fails ``outcome = ''`` on re-check. SQLite needs no
     lock: its IMMEDIATE transactions already serialise every writer.
@@ -202,7 +231,7 @@ def _lock_and_claim(clock: Clock, now) -> bool:
         meta = clock.content_type.model_class()._meta
         claim = (
             f"WITH subject AS (SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608
-            f"WHERE {quote(meta.pk.column)} = %s FOR UPDATE) "
+            f"WHERE {quote(meta.pk.column)} = %s FOR NO KEY UPDATE) "
             + claim + " AND (SELECT count(*) FROM subject) >= 0"
         )
         params = [clock.object_id, *params]
@@ -236,31 +265,55 @@ def enforce_due_clocks(now: datetime.datetime | None = None, *, batch: int = 100
     its own transaction. Returns how many clocks this call expired."""
     now = now or timezone.now()
     done = 0
+    previous = None
     while True:
         clocks = list(due_clocks(now, batch).select_related("content_type"))
-        if not clocks:
+        ids = [c.pk for c in clocks]
+        if not clocks or ids == previous:
             return done
-        acted = 0
+        previous = ids
         with _relaxed_commit_durability():
             for clock in clocks:
-                acted += _expire(clock, now)
-        done += acted
-        if len(clocks) < batch or acted == 0:
+                done += _expire(clock, now)
+        # A failed clock is set aside (attention_at) and a claimed one has ended, so the
+        # next batch holds only clocks not yet tried.
+        if len(clocks) < batch:
             return done
 
 
 def _expire(clock: Clock, now: datetime.datetime) -> int:
+    """Expire one clock and run its kind's action, all or nothing. R-CLK-4: an action that
+    fails is rolled back, logged with the clock, and the clock is set aside for HFS's
+    attention; the sweep goes on with every other clock."""
     handler = kinds.expiry_handler(clock.kind)
-    with transaction.atomic():
-        if not _lock_and_claim(clock, now):
-            return 0  # a person acted first, or another sweep took it
-        clock.outcome, clock.stopped_at, clock.stop_event = Outcome.EXPIRED, now, "expired"
-        if handler is None:
-            log.warning("Clock %s (%s) expired; its kind has no expiry handler.", clock.pk,
-                        clock.kind)
-        else:
-            handler(clock, now)
+    try:
+        with transaction.atomic():
+            if not _lock_and_claim(clock, now):
+                return 0  # a person acted first, or another sweep took it
+            clock.outcome, clock.stopped_at, clock.stop_event = Outcome.EXPIRED, now, "expired"
+            if handler is None:
+                log.warning("Clock %s (%s) expired; its kind has no expiry handler.",
+                            clock.pk, clock.kind)
+            else:
+                handler(clock, now)
+    except Exception as error:
+        log.exception("The expiry action of clock %s (%s) failed; the clock is set aside for "
+                      "attention and the sweep goes on.", clock.pk, clock.kind)
+        Clock.objects.filter(pk=clock.pk, outcome="").update(
+            attention_at=now, attention_error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        return 0
     return 1
+
+
+def needing_attention():
+    """Clocks whose expiry action failed (R-CLK-4), oldest first, for HFS."""
+    return Clock.objects.filter(outcome="", attention_at__isnull=False).order_by("attention_at")
+
+
+def retry_after_attention(clock: Clock) -> None:
+    """Put a clock set aside back into the sweep (after the cause was mended)."""
+    Clock.objects.filter(pk=clock.pk).update(attention_at=None, attention_error="")
 
 
 def send_due_reminders(now: datetime.datetime | None = None) -> int:

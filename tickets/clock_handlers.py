@@ -28,7 +28,7 @@ def _close_on_expiry(clock, now, *, waiting_in, transition, tell_mco=False, **kw
 def close_for_no_information(clock, now):
     """R-FLOW-3: no answer within 5 business days closes the ticket."""
     _close_on_expiry(clock, now, waiting_in=State.AWAITING_PROVIDER_INFO,
-                     transition="close_for_missing_information", by=None, tell_mco=True)
+                     transition="close_for_no_information", tell_mco=True)
 
 
 @kinds.on_expiry(ck.PROVIDER_ANSWER.key)
@@ -42,6 +42,13 @@ def lapse_review_request(clock, now):
     """R-FLOW-5: no HFS review requested within 30 calendar days of the response."""
     _close_on_expiry(clock, now, waiting_in=State.CONTESTED,
                      transition="lapse_review_request")
+
+
+@kinds.on_expiry(ck.INFO_WINDOW.key)
+@kinds.on_expiry(ck.EXTENSION_CUTOFF.key)
+def window_closes(clock, now):
+    """R-FLOW-3, R-FLOW-4: these windows only end; the rules that read them compare with
+    the due moment themselves (Ticket.open_deadline), so there is nothing more to do."""
 
 
 def _escalate(clock, now, *, waiting, mark, action, note, template):

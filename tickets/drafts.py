@@ -47,12 +47,10 @@ def save_details(ticket, *, description, claims, uses_template, template_name=""
     return ticket
 
 
-@transaction.atomic
-def add_attachments(ticket, files, *, by, role):
-    """R-SEC-4: each file checked by content and size, the ticket's totals too; all files
-    or none are saved. R-FLOW-8: never on a closed ticket."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    ticket.require_open()
+def check_attachments(ticket, files):
+    """R-SEC-4: each file checked by content and size, the ticket's totals too. Nothing is
+    stored; raises one ValidationError naming every file that fails. Returns the checked
+    files for :func:`store_attachments`."""
     totals = ticket.attachments.aggregate(total=Sum("size"))
     count, size = ticket.attachments.count(), totals["total"] or 0
     checked = []
@@ -68,17 +66,46 @@ def add_attachments(ticket, files, *, by, role):
         checked.append((upload, result))
     if problems:
         raise ValidationError(problems)
+    return checked
+
+
+def store_attachments(ticket, checked, *, by, role, review_party=""):
+    """Store files already checked by :func:`check_attachments`, inside the caller's
+    transaction (the action they belong to). On any error the files written so far are
+    removed again, so a refused action leaves no file behind."""
     saved = []
-    for upload, result in checked:
-        attachment = TicketAttachment(
-            ticket=ticket, name=result.safe_name, kind=result.kind,
-            content_type=result.content_type, size=result.size, sha256=result.sha256,
-            uploaded_by=by, role=role,
-        )
-        upload.seek(0)
-        attachment.file.save(result.safe_name, upload, save=False)
-        attachment.save()
-        saved.append(attachment)
+    try:
+        for upload, result in checked:
+            attachment = TicketAttachment(
+                ticket=ticket, name=result.safe_name, kind=result.kind,
+                content_type=result.content_type, size=result.size, sha256=result.sha256,
+                uploaded_by=by, role=role, review_party=review_party,
+            )
+            upload.seek(0)
+            attachment.file.save(result.safe_name, upload, save=False)
+            saved.append(attachment)
+            attachment.save()
+    except Exception:
+        discard_files(saved)
+        raise
+    return saved
+
+
+def discard_files(attachments):
+    """Remove stored files whose rows did not (or will not) commit."""
+    for attachment in attachments:
+        if attachment.file:
+            attachment.file.delete(save=False)
+
+
+@transaction.atomic
+def add_attachments(ticket, files, *, by, role):
+    """Files added to a draft, or on their own to an open ticket. R-FLOW-8: never on a
+    closed ticket. All files or none are saved."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket.require_open()
+    checked = check_attachments(ticket, files)
+    saved = store_attachments(ticket, checked, by=by, role=role)
     if saved and ticket.state != State.DRAFT:
         ticket.record("attachment_added", by=by, role=role,
                       note=", ".join(a.name for a in saved))

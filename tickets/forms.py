@@ -277,6 +277,21 @@ class IncompleteInformationForm(PortalForm):
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class TrackingUnknownForm(PortalForm):
+    """R-FILE-4: the MCO reports that it does not know the ticket's tracking number."""
+
+    note = forms.CharField(
+        label="What you checked", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where you looked for the tracking number and what you found. HFS reads "
+        "this before closing the ticket.",
+    )
+
+
+class InvalidTrackingCloseForm(PortalForm):
+    note = forms.CharField(label="Note to the provider (optional)", required=False,
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ContestForm(PortalForm):
     """R-FLOW-5: the contact with the MCO's provider representative, before contesting."""
 

@@ -48,6 +48,10 @@ urlpatterns = [
     path("<int:pk>/decision.pdf", review.decision_download, name="ticket_decision_pdf"),
     path("<int:pk>/report-unfinished/", review.report_unfinished,
          name="ticket_report_unfinished"),
+    path("<int:pk>/tracking-unknown/", actions.report_tracking_unknown,
+         name="ticket_report_tracking_unknown"),
+    path("<int:pk>/close-invalid-tracking/", actions.close_for_invalid_tracking,
+         name="ticket_close_invalid_tracking"),
     path("<int:pk>/close-incomplete/", actions.close_for_incomplete_information,
          name="ticket_close_incomplete"),
 ]

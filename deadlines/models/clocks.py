@@ -42,6 +42,11 @@ class Clock(models.Model):
     stop_event = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
 
+    # R-CLK-4: an expiry action that failed. The sweep leaves such a clock aside (it keeps
+    # running, shown to HFS) and goes on with every other; clearing it retries.
+    attention_at = models.DateTimeField(null=True, blank=True)
+    attention_error = models.TextField(blank=True)
+
     class Meta:
         ordering = ["due_at"]
         indexes = [
@@ -72,6 +77,14 @@ class Clock(models.Model):
     @property
     def is_running(self):
         return self.outcome == ""
+
+    def has_passed(self, at) -> bool:
+        """True once ``at`` is after the due moment (R-CLK-2), whatever the sweep did."""
+        return at > self.due_at
+
+    def is_open_at(self, at) -> bool:
+        """Running and its due moment not yet passed: the action it guards is allowed."""
+        return self.is_running and not self.has_passed(at)
 
 
 class ClockChange(models.Model):

@@ -65,6 +65,18 @@ CLAIM = {
 }
 
 
+# A complete MCO response (R-FLOW-2), the provider's contact with the representative
+# (R-FLOW-5) and an HFS decision (R-FLOW-6), as the workflow requires them.
+RESPONSE = {
+    "response_text": "We will reprocess the claim.", "plan_applies": True,
+    "plan_text": "Reprocess and pay.", "resolve_by": datetime.date(2026, 11, 20),
+    "representative_name": "Rita Rep", "representative_phone": "312-555-0199",
+    "representative_email": "rita@molina.example.test",
+}
+CONTACT = {"contacted_on": datetime.date(2026, 11, 4), "method": "phone",
+           "outcome": "Called the representative; no change."}
+
+
 def make_draft(user, provider, *, mco="molina", tracking="MOL-12345", filed_on=FILED_ON,
                claims=1, type_slug="claims-payment"):
     ticket = drafts.create_draft(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from deadlines import clocks
 from deadlines.calendar import CENTRAL
 from portal.models import User
+from tests.tickets.conftest import RESPONSE as COMPLETE_RESPONSE
 from tests.tickets.conftest import make_submitted
 from tickets import workflow
 from tickets.models import ExtensionRequest, State, Ticket
@@ -188,7 +189,7 @@ def test_messages_are_shared_and_refused_once_closed(presented_ticket, mco_staff
                               {"body": "Can you call us?"})
     page = logged_in(provider_user).get(reverse("ticket_detail", args=[presented_ticket.pk]))
     assert "Can you call us?" in page.content.decode()
-    workflow.respond(presented_ticket.pk, by=mco_staff)
+    workflow.respond(presented_ticket.pk, by=mco_staff, response=COMPLETE_RESPONSE)
     workflow.accept(presented_ticket.pk, by=provider_user)
     response = logged_in(provider_user).post(
         reverse("ticket_message", args=[presented_ticket.pk]), {"body": "Thanks"}, follow=True)

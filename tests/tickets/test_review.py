@@ -89,7 +89,8 @@ def test_silence_for_five_business_days_is_deemed_acceptance_once(responded):
 
 
 def test_no_review_request_within_thirty_days_closes(responded, provider_user):
-    workflow.contest(responded.pk, by=provider_user, contact_note="Called; no change.")
+    workflow.contest(responded.pk, by=provider_user, contact={
+        "contacted_on": datetime.date(2026, 11, 4), "method": "phone", "outcome": "No change."})
     clock = clocks.running_clock(responded, "review_request")
     # Responded Wed Nov 4, 2026: + 30 = Fri Dec 4.
     assert clock.due_date == datetime.date(2026, 12, 4)

@@ -10,7 +10,7 @@ from django_fsm import TransitionNotAllowed
 from deadlines import clocks
 from deadlines.calendar import CENTRAL
 from deadlines.models import Outcome
-from tests.tickets.conftest import FILED_ON, make_draft, make_submitted
+from tests.tickets.conftest import CONTACT, FILED_ON, RESPONSE, make_draft, make_submitted
 from tickets import workflow
 from tickets.models import CloseReason, State, Ticket
 
@@ -153,7 +153,7 @@ def test_no_answer_in_five_business_days_closes_the_ticket_once(presented_ticket
 
 
 def test_response_then_deemed_accepted_after_five_business_days(presented_ticket, mco_staff):
-    ticket = workflow.respond(presented_ticket.pk, by=mco_staff, summary="We will pay.")
+    ticket = workflow.respond(presented_ticket.pk, by=mco_staff, response=RESPONSE)
     assert ticket.state == State.MCO_RESPONDED
     assert running(ticket) == {"provider_answer", "review_request"}
     due = clocks.running_clock(ticket, "provider_answer").due_at
@@ -169,18 +169,19 @@ def test_a_late_response_is_recorded_late_and_the_sanction_mark_stays(presented_
     ticket = Ticket.objects.get(pk=presented_ticket.pk)
     assert ticket.sanction_candidate_at is not None
     with time_machine.travel(due + datetime.timedelta(days=1), tick=False):
-        ticket = workflow.respond(ticket.pk, by=mco_staff, summary="Sorry, late.")
+        ticket = workflow.respond(ticket.pk, by=mco_staff, response={
+            **RESPONSE, "resolve_by": None, "plan_applies": False})
     assert ticket.events.filter(action="responded_late").exists()
     assert Ticket.objects.get(pk=ticket.pk).sanction_candidate_at is not None
 
 
 def test_accept_contest_review_and_decide(presented_ticket, mco_staff, provider_user,
                                           hfs_staff):
-    workflow.respond(presented_ticket.pk, by=mco_staff, summary="No.")
-    with pytest.raises(workflow.ActionRefused, match="Record your contact"):
-        workflow.contest(presented_ticket.pk, by=provider_user, contact_note=" ")
-    ticket = workflow.contest(presented_ticket.pk, by=provider_user,
-                              contact_note="Called the rep on Nov 5; no change.")
+    workflow.respond(presented_ticket.pk, by=mco_staff, response=RESPONSE)
+    with pytest.raises(workflow.ActionRefused, match="what came of the contact"):
+        workflow.contest(presented_ticket.pk, by=provider_user,
+                         contact={**CONTACT, "outcome": " "})
+    ticket = workflow.contest(presented_ticket.pk, by=provider_user, contact=CONTACT)
     assert ticket.state == State.CONTESTED
     ticket = workflow.request_review(ticket.pk, by=provider_user)
     assert ticket.state == State.HFS_REVIEW
@@ -198,26 +199,51 @@ def test_accept_contest_review_and_decide(presented_ticket, mco_staff, provider_
 
 
 def test_accepting_closes_as_resolved(presented_ticket, mco_staff, provider_user):
-    workflow.respond(presented_ticket.pk, by=mco_staff)
+    workflow.respond(presented_ticket.pk, by=mco_staff, response=RESPONSE)
     ticket = workflow.accept(presented_ticket.pk, by=provider_user)
     assert ticket.close_reason == "accepted" and running(ticket) == set()
 
 
 def test_no_review_request_in_thirty_days_closes_a_contested_ticket(presented_ticket,
                                                                      mco_staff, provider_user):
-    workflow.respond(presented_ticket.pk, by=mco_staff)
-    workflow.contest(presented_ticket.pk, by=provider_user, contact_note="Called.")
+    workflow.respond(presented_ticket.pk, by=mco_staff, response=RESPONSE)
+    workflow.contest(presented_ticket.pk, by=provider_user, contact=CONTACT)
     due = clocks.running_clock(presented_ticket, "review_request").due_at
     clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))
     ticket = Ticket.objects.get(pk=presented_ticket.pk)
     assert ticket.close_reason == "no_review_requested"
 
 
-def test_hfs_may_close_for_incomplete_information(presented_ticket, mco_staff, hfs_staff):
+def test_hfs_may_close_for_an_incomplete_answer_after_the_provider_answered(
+        presented_ticket, mco_staff, hfs_staff, provider_user):
+    """R-FLOW-3: "if HFS/MCO finds the answer incomplete": there must be an answer."""
     workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB")
+    with pytest.raises(workflow.ActionRefused):
+        workflow.close_for_incomplete_information(presented_ticket.pk, by=hfs_staff,
+                                                  note="No EOB sent.")
+    workflow.answer_information(presented_ticket.pk, by=provider_user, answer_text="Here.")
     ticket = workflow.close_for_incomplete_information(presented_ticket.pk, by=hfs_staff,
                                                        note="No EOB sent.")
+    assert ticket.state == State.CLOSED and ticket.close_reason == "information_incomplete"
+    assert ticket.events.get(action="closed").role == "hfs"
+
+
+def test_the_mco_may_close_for_an_incomplete_answer_too(presented_ticket, mco_staff,
+                                                        provider_user, other_mco_staff):
+    workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB")
+    workflow.answer_information(presented_ticket.pk, by=provider_user, answer_text="Here.")
+    with pytest.raises(workflow.NotAllowed):
+        workflow.close_for_incomplete_information(presented_ticket.pk, by=other_mco_staff,
+                                                  note="x")
+    with pytest.raises(workflow.NotAllowed):
+        workflow.close_for_incomplete_information(presented_ticket.pk, by=provider_user,
+                                                  note="x")
+    with pytest.raises(workflow.ActionRefused, match="what is missing"):
+        workflow.close_for_incomplete_information(presented_ticket.pk, by=mco_staff, note="")
+    ticket = workflow.close_for_incomplete_information(presented_ticket.pk, by=mco_staff,
+                                                       note="The EOB is unreadable.")
     assert ticket.close_reason == "information_incomplete"
+    assert ticket.events.get(action="closed").role == "mco"
 
 
 def test_triage_past_ten_business_days_escalates_once(submitted_ticket, hfs_staff,

@@ -27,9 +27,33 @@ class TicketAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     role = models.CharField(max_length=30, default="provider")
+    # A file sent with a party's HFS review submission (R-FLOW-6): it follows the
+    # submission's privacy, HFS and that party only.
+    review_party = models.CharField(max_length=10, blank=True)
+
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
         return self.name
+
+    def is_visible_to(self, user, ticket) -> bool:
+        return not self.review_party or review_party_of(user, ticket) in ("hfs",
+                                                                          self.review_party)
+
+
+def review_party_of(user, ticket) -> str:
+    from portal import permissions
+
+    return permissions.role_on(user, ticket)
+
+
+def attachments_visible_to(user, ticket):
+    """A ticket's files as the person may see them: a review submission's files only to HFS
+    and the party that sent them."""
+    party = review_party_of(user, ticket)
+    files = ticket.attachments.select_related("uploaded_by")
+    if party == "hfs":
+        return files
+    return files.filter(models.Q(review_party="") | models.Q(review_party=party or "-"))

@@ -3,7 +3,9 @@ requests and answers (R-FLOW-3), the written response (R-FLOW-2), extension requ
 (R-FLOW-4) and the message thread (R-FLOW-10)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class InformationRequest(models.Model):
@@ -50,8 +52,9 @@ class TicketResponse(models.Model):
         return f"Response on ticket {self.ticket_id}"
 
 
-class ExtensionRequest(models.Model):
-    """R-FLOW-4: one 30-calendar-day extension per ticket, asked by the MCO or the provider."""
+class ExtensionRequest(FSMModelMixin, models.Model):
+    """R-FLOW-4: one 30-calendar-day extension per ticket, asked by the MCO or the provider.
+    Its status is a protected FSM field: HFS approves or denies through the transitions."""
 
     class Party(models.TextChoices):
         MCO = "mco", "The MCO"
@@ -69,7 +72,8 @@ class ExtensionRequest(models.Model):
                                      related_name="+")
     requested_at = models.DateTimeField()
     circumstances = models.TextField("extenuating circumstances")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.PENDING,
+                      protected=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -84,6 +88,37 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"Extension request on ticket {self.ticket_id}"
+
+    def _decide(self, *, by, at, note, approved):
+        from portal.permissions import is_hfs, require
+
+        require(is_hfs, by, self.ticket, action="decide an extension request")
+        self.decided_by, self.decided_at, self.decision_note = by, at, (note or "").strip()
+        self.ticket.record("extension_approved" if approved else "extension_denied", by=by,
+                           role="hfs", at=at, note=self.decision_note)
+
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self, *, by, at, note=""):
+        """HFS approves: the MCO's response is then due on day 60; the clock records why it
+        moved. Only while the response is still running against its deadline."""
+        from deadlines.clocks import change_length, open_clock
+        from tickets.clock_kinds import MCO_RESPONSE
+
+        self.ticket.require_open()
+        clock = open_clock(self.ticket, MCO_RESPONSE.key, at)
+        if clock is None:
+            raise ValidationError(
+                "The MCO's response is no longer running against its deadline (it was given, "
+                "or its due date passed), so an extension cannot move it."
+            )
+        self._decide(by=by, at=at, note=note, approved=True)
+        change_length(clock, length=60, by=by,
+                      reason=f"Extension approved by HFS: 60 calendar days in total. {note}"
+                      .strip())
+
+    @transition(field=status, source=Status.PENDING, target=Status.DENIED)
+    def deny(self, *, by, at, note=""):
+        self._decide(by=by, at=at, note=note, approved=False)
 
 
 class TicketMessage(models.Model):
@@ -117,11 +152,16 @@ def _day(day):
 def ask_for_extension(ticket, *, party, by, circumstances, at):
     """R-FLOW-4, enforced here (the caller holds the ticket's row lock): one extension per
     ticket, for either party but not both, asked no later than the cut-off (7 calendar days
-    before the end of the initial 30-day period), while the MCO is working on it."""
-    from deadlines.clocks import clocks_for, running_clock
+    before the end of the initial 30-day period), while the MCO is working on it. ``party``
+    is the side the person acts for ("mco" or "provider"); they must belong to it."""
+    from deadlines.clocks import latest_clock, open_clock
+    from portal.permissions import ActorRefused, may_act_as_party
     from tickets.clock_kinds import EXTENSION_CUTOFF
     from tickets.models.ticket import State
 
+    if party not in ExtensionRequest.Party.values or not may_act_as_party(by, ticket, party):
+        raise ActorRefused("Only the ticket's MCO or the people registered for its provider "
+                           "can ask for an extension.")
     ticket.require_open()
     if ticket.state not in (State.WITH_MCO, State.AWAITING_PROVIDER_INFO):
         _refuse("An extension can be asked for only while the MCO is preparing its response.")
@@ -132,8 +172,8 @@ def ask_for_extension(ticket, *, party, by, circumstances, at):
             f"{_day(earlier.requested_at.date())}; a ticket has one extension, for either "
             "party but not both."
         )
-    if running_clock(ticket, EXTENSION_CUTOFF.key) is None:
-        cutoff = clocks_for(ticket).filter(kind=EXTENSION_CUTOFF.key).order_by("-pk").first()
+    if open_clock(ticket, EXTENSION_CUTOFF.key, at) is None:
+        cutoff = latest_clock(ticket, EXTENSION_CUTOFF.key)
         closed = f" on {_day(cutoff.due_date)}" if cutoff else ""
         _refuse(
             f"Extension requests closed{closed}, 7 calendar days before the end of the "
@@ -152,36 +192,22 @@ def ask_for_extension(ticket, *, party, by, circumstances, at):
 
 
 def decide_extension(request, *, by, approve, note, at):
-    """HFS approves (the MCO's response is then due on day 60; the clock records why it
-    moved) or denies, with a note."""
-    from deadlines.clocks import change_length, running_clock
-    from tickets.clock_kinds import MCO_RESPONSE
-
-    ticket = request.ticket
+    """HFS approves or denies, with a note (the request's transitions check the rule)."""
     if request.status != ExtensionRequest.Status.PENDING:
         _refuse(f"This extension request was already {request.get_status_display().lower()}.")
-    if approve:
-        ticket.require_open()
-        clock = running_clock(ticket, MCO_RESPONSE.key)
-        if clock is None:
-            _refuse("The MCO's response is no longer running against its deadline (it was "
-                    "given, or its due date passed), so an extension cannot move it.")
-        change_length(clock, length=60, by=by,
-                      reason=f"Extension approved by HFS: 60 calendar days in total. {note}"
-                      .strip())
-    request.status = (ExtensionRequest.Status.APPROVED if approve
-                      else ExtensionRequest.Status.DENIED)
-    request.decided_by, request.decided_at, request.decision_note = by, at, note
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    ticket.record("extension_approved" if approve else "extension_denied", by=by, role="hfs",
-                  at=at, note=note)
+    (request.approve if approve else request.deny)(by=by, at=at, note=note)
+    request.save()
     return request
 
 
-def post_message(ticket, *, by, role, body, at):
-    """R-FLOW-10: the thread; R-FLOW-8: never on a closed ticket."""
+def post_message(ticket, *, by, body, at):
+    """R-FLOW-10: the thread, for the provider's people, the MCO (once presented) and HFS;
+    R-FLOW-8: never on a closed ticket. The author's role is their real one."""
+    from portal.permissions import is_ticket_party, require, role_on
+
+    require(is_ticket_party, by, ticket, action="write in this ticket's thread")
     ticket.require_open()
     if not (body or "").strip():
         _refuse("Write the message before sending it.")
-    return TicketMessage.objects.create(ticket=ticket, author=by, role=role, at=at,
-                                        body=body.strip())
+    return TicketMessage.objects.create(ticket=ticket, author=by, role=role_on(by, ticket),
+                                        at=at, body=body.strip())

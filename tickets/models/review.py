@@ -3,7 +3,9 @@ contesting (R-FLOW-5), the HFS review record (R-FLOW-6), the final decision (R-F
 R-FLOW-7), and investigations of unfinished resolutions (R-FLOW-9)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class RepresentativeContact(models.Model):
@@ -90,7 +92,7 @@ class Decision(models.Model):
         raise ValueError("A decision is final and cannot be deleted (R-FLOW-7).")
 
 
-class Investigation(models.Model):
+class Investigation(FSMModelMixin, models.Model):
     """R-FLOW-9: the MCO did not finish the resolution it promised; HFS investigates,
     without reopening the ticket."""
 
@@ -104,7 +106,8 @@ class Investigation(models.Model):
                                     related_name="+")
     reported_at = models.DateTimeField()
     description = models.TextField("what is not finished")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.OPEN,
+                      protected=True)
     notes = models.TextField("HFS notes", blank=True)
     outcome = models.TextField("outcome", blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -116,3 +119,17 @@ class Investigation(models.Model):
 
     def __str__(self):
         return f"Investigation on ticket {self.ticket_id}"
+
+    @transition(field=status, source=Status.OPEN, target=Status.CLOSED)
+    def close(self, *, by, at, notes, outcome):
+        """HFS closes the investigation with its outcome; the ticket's timeline says so
+        (internal: HFS's notes stay HFS's)."""
+        from portal.permissions import is_hfs, require
+
+        require(is_hfs, by, self.ticket, action="close an investigation")
+        if not (outcome or "").strip():
+            raise ValidationError("Write the outcome of the investigation.")
+        self.notes, self.outcome = (notes or "").strip(), outcome.strip()
+        self.closed_by, self.closed_at = by, at
+        self.ticket.record("investigation_closed", by=by, role="hfs", at=at, internal=True,
+                           note=f"Investigation closed: {self.outcome}")

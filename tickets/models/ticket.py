@@ -146,6 +146,8 @@ class Ticket(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=30, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(blank=True)
+    # R-FILE-4: when the MCO reported the tracking number unknown (HFS then closes).
+    tracking_reported_unknown_at = models.DateTimeField(null=True, blank=True)
 
     # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
     clocks = GenericRelation("deadlines.Clock")
@@ -186,13 +188,49 @@ class Ticket(FSMModelMixin, models.Model):
                 "from it instead."
             )
 
-    def record(self, action, *, by, role, to_state="", note="", internal=False, at=None):
+    def record(self, action, *, by, role="", to_state="", note="", internal=False, at=None):
+        """One timeline event. The role is the actor's real one on this ticket (R-SEC-2:
+        never what the caller claims); ``role`` is used only for the system and for the
+        party a person speaks for where they hold both sides."""
+        from portal import permissions
         from tickets.models.events import TicketEvent
 
+        if by is not None:
+            role = permissions.role_on(by, self) or role
         return TicketEvent.objects.create(
             ticket=self, action=action, from_state=self.state, to_state=to_state,
-            actor=by, role=role, at=at or timezone.now(), note=note, internal=internal,
+            actor=by, role=role or "system", at=at or timezone.now(), note=note,
+            internal=internal,
         )
+
+    def open_deadline(self, kind, at, refusal):
+        """The running clock of ``kind`` if its due moment has not passed at ``at``
+        (R-CLK-2, R-CLK-5: whatever the sweep has done); otherwise refuse with
+        ``refusal``, where ``{date}`` is the clock's last day."""
+        from deadlines.clocks import latest_clock, open_clock
+
+        clock = open_clock(self, kind.key, at)
+        if clock is not None:
+            return clock
+        last = latest_clock(self, kind.key)
+        raise ValidationError(refusal.format(
+            date=short_date(last.due_date) if last else "earlier"))
+
+    def _deadline_passed(self, kind, at):
+        """For the engine's transitions: the clock of ``kind`` ran out before ``at``."""
+        from deadlines.clocks import latest_clock
+
+        last = latest_clock(self, kind.key)
+        if last is None or not last.has_passed(at):
+            raise ValidationError(
+                f"The {kind.label.lower()} deadline has not passed; only the deadline "
+                "engine closes a ticket for it, after its due moment."
+            )
+
+    def _require(self, predicate, by, action):
+        from portal import permissions
+
+        permissions.require(predicate, by, self, action=action)
 
     # --- Transitions (SPEC §4) ------------------------------------------------------------
 
@@ -209,34 +247,75 @@ class Ticket(FSMModelMixin, models.Model):
     @transition(field=state, source=State.SUBMITTED, target=State.WITH_MCO)
     def present(self, *, by, at, note=""):
         """R-FLOW-1: HFS found the ticket complete and presents it to the MCO."""
+        from portal.permissions import is_hfs
+        from tickets.clock_kinds import TRIAGE
+
+        self._require(is_hfs, by, "present a ticket to the MCO")
+        self._mark_if_late(TRIAGE, "triage_overdue_at", at)
         self.presented_at, self.presented_by = at, by
         self.record("presented", by=by, role="hfs", to_state=State.WITH_MCO, at=at, note=note)
 
     @transition(field=state, source=State.SUBMITTED, target=State.CLOSED)
     def close_at_triage(self, *, by, at, reason, note=""):
         """R-FLOW-1: HFS closes an incomplete or invalid ticket with the reason."""
+        from portal.permissions import is_hfs
+
+        self._require(is_hfs, by, "close a ticket at triage")
         if reason not in TRIAGE_CLOSE_REASONS:
             raise ValidationError("Choose one of the reasons in the list.")
         self._close(reason, note, at)
         self.record("closed", by=by, role="hfs", to_state=State.CLOSED, at=at,
                     note=self._close_summary())
 
+    def report_unknown_tracking_number(self, *, by, at, note):
+        """R-FILE-4: the MCO reports that it does not know the ticket's tracking number.
+        Not a change of state: HFS then closes the ticket (``close_for_invalid_tracking``)."""
+        from portal.permissions import is_ticket_mco
+
+        self._require(is_ticket_mco, by, "report the tracking number as unknown")
+        self.require_open()
+        if self.state not in (State.WITH_MCO, State.AWAITING_PROVIDER_INFO):
+            raise ValidationError(
+                "The tracking number can be reported unknown only while the MCO is preparing "
+                "its response."
+            )
+        if self.tracking_reported_unknown_at is not None:
+            raise ValidationError("The tracking number was already reported unknown.")
+        if not (note or "").strip():
+            raise ValidationError(
+                "Say what you checked: where you looked for the tracking number and what "
+                "you found."
+            )
+        self.tracking_reported_unknown_at = at
+        self.record("tracking_number_reported_unknown", by=by, role="mco", at=at,
+                    note=note.strip())
+
+    @transition(field=state, source=[State.WITH_MCO, State.AWAITING_PROVIDER_INFO],
+                target=State.CLOSED)
+    def close_for_invalid_tracking(self, *, by, at, note=""):
+        """R-FILE-4: HFS closes a presented ticket whose tracking number the MCO reported
+        unknown; the MCO's report stays on the timeline."""
+        from portal.permissions import is_hfs
+
+        self._require(is_hfs, by, "close a ticket for an invalid tracking number")
+        if self.tracking_reported_unknown_at is None:
+            raise ValidationError(
+                "The MCO has not reported this tracking number as unknown; close a presented "
+                "ticket for it only after that report."
+            )
+        self._close(CloseReason.INVALID_TRACKING, note, at)
+        self.record("closed", by=by, role="hfs", to_state=State.CLOSED, at=at,
+                    note=self._close_summary())
+
     @transition(field=state, source=State.WITH_MCO, target=State.AWAITING_PROVIDER_INFO)
     def request_information(self, *, by, at, request_text):
-        """R-FLOW-3: only within 5 business days of receiving the ticket (the info-request
-        window clock is running)."""
+        """R-FLOW-3: only within 5 business days of receiving the ticket."""
+        from portal.permissions import is_ticket_mco
         from tickets.clock_kinds import INFO_WINDOW
 
-        if not _clock_running(self, INFO_WINDOW.key):
-            from deadlines.clocks import clocks_for
-
-            window = clocks_for(self).filter(kind=INFO_WINDOW.key).first()
-            closed = f" on {window.due_date:%b} {window.due_date.day}, {window.due_date.year}" \
-                if window else ""
-            raise ValidationError(
-                f"The 5-business-day window to request information closed{closed}; "
-                "information can no longer be requested."
-            )
+        self._require(is_ticket_mco, by, "request information from the provider")
+        self.open_deadline(INFO_WINDOW, at, "The 5-business-day window to request information "
+                           "closed on {date}; information can no longer be requested.")
         if not (request_text or "").strip():
             raise ValidationError("Say what information is needed.")
         from tickets.models.exchange import InformationRequest
@@ -247,14 +326,22 @@ class Ticket(FSMModelMixin, models.Model):
                     to_state=State.AWAITING_PROVIDER_INFO, at=at, note=request_text.strip())
 
     @transition(field=state, source=State.AWAITING_PROVIDER_INFO, target=State.WITH_MCO)
-    def answer_information(self, *, by, at, answer_text, already_sent=False):
-        """R-FLOW-3: the information, or a statement (with evidence) that the MCO already
-        has it."""
+    def answer_information(self, *, by, at, answer_text, already_sent=False, evidence=0):
+        """R-FLOW-3: the information within 5 business days, or a statement that the MCO
+        already has it, with ``evidence`` (the number of files attached with the answer)."""
+        from portal.permissions import is_ticket_provider
+        from tickets.clock_kinds import PROVIDER_INFO
+
+        self._require(is_ticket_provider, by, "answer the MCO's information request")
+        self.open_deadline(PROVIDER_INFO, at, "The 5 business days to send the information "
+                           "ended on {date}, so the ticket closes for no response.")
         if not (answer_text or "").strip():
             raise ValidationError(
                 "Write your answer, or explain when and how the information was already sent "
                 "to the MCO."
             )
+        if already_sent and not evidence:
+            raise ValidationError("Attach the evidence that the MCO already had it.")
         request = self.information_requests.filter(answered_at__isnull=True).last()
         if request is not None:
             request.answered_by, request.answered_at = by, at
@@ -266,91 +353,138 @@ class Ticket(FSMModelMixin, models.Model):
                     at=at, note=f"{label.capitalize()}: {answer_text.strip()}")
 
     @transition(field=state, source=State.AWAITING_PROVIDER_INFO, target=State.CLOSED)
-    def close_for_missing_information(self, *, by, at, incomplete=False, note=""):
-        """R-FLOW-3: no answer within 5 business days (the engine), or HFS finds the
-        answer incomplete."""
-        reason = CloseReason.INFORMATION_INCOMPLETE if incomplete else CloseReason.NO_INFORMATION
-        self._close(reason, note, at)
-        self.record("closed", by=by, role="hfs" if by else "system", to_state=State.CLOSED,
-                    at=at, note=self._close_summary())
+    def close_for_no_information(self, *, at):
+        """R-FLOW-3: no answer within 5 business days (the deadline engine, after the due
+        moment)."""
+        from tickets.clock_kinds import PROVIDER_INFO
+
+        self._deadline_passed(PROVIDER_INFO, at)
+        self._close(CloseReason.NO_INFORMATION, "", at)
+        self.record("closed", by=None, role="system", to_state=State.CLOSED, at=at,
+                    note=self._close_summary())
+
+    @transition(field=state, source=State.WITH_MCO, target=State.CLOSED)
+    def close_for_incomplete_information(self, *, by, at, note):
+        """R-FLOW-3: HFS or the MCO finds the provider's answer incomplete. Only after the
+        provider answered, and before the MCO's response."""
+        from portal.permissions import hfs_or_ticket_mco
+
+        self._require(hfs_or_ticket_mco, by, "close a ticket for incomplete information")
+        if not self.information_requests.filter(answered_at__isnull=False).exists():
+            raise ValidationError(
+                "The provider has not answered an information request, so there is no answer "
+                "to find incomplete."
+            )
+        if not (note or "").strip():
+            raise ValidationError("Say what is missing from the provider's answer.")
+        self._close(CloseReason.INFORMATION_INCOMPLETE, note.strip(), at)
+        self.record("closed", by=by, role="hfs", to_state=State.CLOSED, at=at,
+                    note=self._close_summary())
 
     @transition(field=state, source=[State.WITH_MCO, State.AWAITING_PROVIDER_INFO],
                 target=State.MCO_RESPONDED)
-    def respond(self, *, by, at, response=None, summary=""):
-        """R-FLOW-2: the MCO's written response; after the due moment it is accepted and
-        recorded as late. ``response``: the fields of ``TicketResponse``."""
+    def respond(self, *, by, at, response):
+        """R-FLOW-2: the MCO's written response: the response to the complaint, the plan
+        and its date when a plan applies, and the provider service representative's name
+        and contact. After the due moment it is accepted, recorded late, and the ticket is
+        marked a sanction candidate, whether or not the sweep got there first.
+        ``response``: the fields of ``TicketResponse``."""
+        from portal.permissions import is_ticket_mco
         from tickets.clock_kinds import MCO_RESPONSE
         from tickets.models.exchange import TicketResponse
 
-        late = not _clock_running(self, MCO_RESPONSE.key)
-        if response is not None:
-            resolve_by = response.get("resolve_by")
-            if resolve_by and resolve_by < timezone.localtime(at).date():
-                raise ValidationError("The resolution date cannot be in the past.")
-            if response.get("plan_applies") and not (
-                (response.get("plan_text") or "").strip() and response.get("resolve_by")
-            ):
-                raise ValidationError(
-                    "A plan applies: describe the plan and the date by which it will be "
-                    "resolved."
-                )
-            TicketResponse.objects.create(ticket=self, responded_by=by, responded_at=at,
-                                          is_late=late, **response)
-            summary = summary or response["response_text"]
+        self._require(is_ticket_mco, by, "send the MCO's written response")
+        response = dict(response or {})
+        problems = []
+        if not (response.get("response_text") or "").strip():
+            problems.append("Write the response to the complaint.")
+        if not (response.get("representative_name") or "").strip():
+            problems.append("Name the provider service representative for follow-up.")
+        if not ((response.get("representative_phone") or "").strip()
+                or (response.get("representative_email") or "").strip()):
+            problems.append("Give the representative's phone number or e-mail address.")
+        resolve_by = response.get("resolve_by")
+        if response.get("plan_applies") and not (
+            (response.get("plan_text") or "").strip() and resolve_by
+        ):
+            problems.append("A plan applies: describe the plan and the date by which it will "
+                            "be resolved.")
+        if resolve_by and resolve_by < timezone.localtime(at).date():
+            problems.append("The resolution date cannot be in the past.")
+        if problems:
+            raise ValidationError(problems)
+        late = self._mark_if_late(MCO_RESPONSE, "sanction_candidate_at", at)
+        TicketResponse.objects.create(ticket=self, responded_by=by, responded_at=at,
+                                      is_late=late, **response)
         self.responded_at = at
         self.record("responded_late" if late else "responded", by=by, role="mco",
-                    to_state=State.MCO_RESPONDED, at=at, note=summary)
+                    to_state=State.MCO_RESPONDED, at=at, note=response["response_text"])
 
     @transition(field=state, source=State.MCO_RESPONDED, target=State.CLOSED)
     def accept(self, *, by, at):
-        """R-FLOW-5: the provider accepts the response."""
+        """R-FLOW-5: the provider accepts the response, within 5 business days."""
+        from portal.permissions import is_ticket_provider
+        from tickets.clock_kinds import PROVIDER_ANSWER
+
+        self._require(is_ticket_provider, by, "accept the MCO's response")
+        self.open_deadline(PROVIDER_ANSWER, at, "The 5 business days to accept or contest "
+                           "ended on {date}; the response is deemed accepted.")
         self._close(CloseReason.ACCEPTED, "", at)
         self.record("accepted", by=by, role="provider", to_state=State.CLOSED, at=at)
 
     @transition(field=state, source=State.MCO_RESPONDED, target=State.CLOSED)
     def deem_accepted(self, *, at):
         """R-FLOW-5: not contested within 5 business days of the response (the engine)."""
+        from tickets.clock_kinds import PROVIDER_ANSWER
+
+        self._deadline_passed(PROVIDER_ANSWER, at)
         self._close(CloseReason.DEEMED_ACCEPTED, "", at)
         self.record("deemed_accepted", by=None, role="system", to_state=State.CLOSED, at=at)
 
     @transition(field=state, source=State.MCO_RESPONDED, target=State.CONTESTED)
-    def contest(self, *, by, at, contact_note="", contact=None):
+    def contest(self, *, by, at, contact):
         """R-FLOW-5: the provider first contacted the MCO's provider representative named in
         the response; ``contact``: the date, how and outcome of that contact."""
+        from portal.permissions import is_ticket_provider
+        from tickets.clock_kinds import PROVIDER_ANSWER
         from tickets.models.review import RepresentativeContact
 
-        if contact:
-            if contact["contacted_on"] > timezone.localtime(at).date():
-                raise ValidationError("The date of the contact cannot be in the future.")
-            if self.responded_at and contact["contacted_on"] < timezone.localtime(
-                    self.responded_at).date():
-                raise ValidationError(
-                    "The contact must come after the MCO's response: contact the "
-                    "representative it names first."
-                )
-            RepresentativeContact.objects.create(ticket=self, recorded_by=by, recorded_at=at,
-                                                 **contact)
-            method = RepresentativeContact.Method(contact["method"]).label.lower()
-            contact_note = (f"Contacted the MCO's representative on "
-                            f"{contact['contacted_on']:%b %d, %Y} by {method}: "
-                            f"{contact['outcome']}")
-        if not (contact_note or "").strip():
-            raise ValidationError(
-                "Record your contact with the MCO's provider representative (date, how, "
-                "outcome) before contesting."
-            )
+        self._require(is_ticket_provider, by, "contest the MCO's response")
+        self.open_deadline(PROVIDER_ANSWER, at, "The 5 business days to accept or contest "
+                           "ended on {date}; the response is deemed accepted.")
+        contact = dict(contact or {})
+        problems = []
+        contacted_on = contact.get("contacted_on")
+        if contacted_on is None:
+            problems.append("Enter the date you contacted the MCO's provider representative.")
+        elif contacted_on > timezone.localtime(at).date():
+            problems.append("The date of the contact cannot be in the future.")
+        elif self.responded_at and contacted_on < timezone.localtime(self.responded_at).date():
+            problems.append("The contact must come after the MCO's response: contact the "
+                            "representative it names first.")
+        if contact.get("method") not in RepresentativeContact.Method.values:
+            problems.append("Say how you contacted the representative.")
+        if not (contact.get("outcome") or "").strip():
+            problems.append("Say what came of the contact with the representative.")
+        if problems:
+            raise ValidationError(problems)
+        contact["outcome"] = contact["outcome"].strip()
+        RepresentativeContact.objects.create(ticket=self, recorded_by=by, recorded_at=at,
+                                             **contact)
+        method = RepresentativeContact.Method(contact["method"]).label.lower()
         self.record("contested", by=by, role="provider", to_state=State.CONTESTED, at=at,
-                    note=contact_note)
+                    note=f"Contacted the MCO's representative on {short_date(contacted_on)} "
+                    f"by {method}: {contact['outcome']}")
 
     @transition(field=state, source=State.CONTESTED, target=State.HFS_REVIEW)
     def request_review(self, *, by, at):
         """R-FLOW-5: within 30 calendar days of the MCO response."""
+        from portal.permissions import is_ticket_provider
         from tickets.clock_kinds import REVIEW_REQUEST
 
-        if not _clock_running(self, REVIEW_REQUEST.key):
-            raise ValidationError(
-                "The 30 days to ask for HFS review after the MCO's response have passed."
-            )
+        self._require(is_ticket_provider, by, "ask for HFS review")
+        self.open_deadline(REVIEW_REQUEST, at, "The 30 days to ask for HFS review after the "
+                           "MCO's response ended on {date}.")
         self.review_requested_at = at
         self.record("review_requested", by=by, role="provider", to_state=State.HFS_REVIEW,
                     at=at)
@@ -358,42 +492,62 @@ class Ticket(FSMModelMixin, models.Model):
     @transition(field=state, source=State.CONTESTED, target=State.CLOSED)
     def lapse_review_request(self, *, at):
         """R-FLOW-5: no review requested within 30 calendar days (the engine)."""
+        from tickets.clock_kinds import REVIEW_REQUEST
+
+        self._deadline_passed(REVIEW_REQUEST, at)
         self._close(CloseReason.NO_REVIEW_REQUESTED, "", at)
         self.record("closed", by=None, role="system", to_state=State.CLOSED, at=at,
                     note=self._close_summary())
 
     @transition(field=state, source=State.HFS_REVIEW, target=State.CLOSED)
-    def decide(self, *, by, at, summary="", decision=None):
+    def decide(self, *, by, at, decision):
         """R-FLOW-6, R-FLOW-7: the written HFS decision is final and closes the ticket. It
         states the outcome and the reasoning, and rests on at least one cited basis:
         contract terms, written HFS policy, or state and federal law."""
+        from portal.permissions import is_hfs
+        from tickets.clock_kinds import HFS_DECISION
         from tickets.models.review import Decision
 
+        self._require(is_hfs, by, "issue the HFS decision")
         if self.record_closed_at is None:
             raise ValidationError(
                 "The review record is still open: the decision comes after both parties have "
                 "completed their submissions or the 30 days for them have ended."
             )
-        if decision is not None:
-            if not (decision.get("reasoning") or "").strip():
-                raise ValidationError("Write the reasoning of the decision.")
-            if not any(decision.get(k) for k in ("rests_on_contract", "rests_on_policy",
-                                                 "rests_on_law")):
-                raise ValidationError(
-                    "Say what the decision rests on: the contract terms, written HFS "
-                    "policies and procedures, or state and federal law (at least one)."
-                )
-            if not (decision.get("citations") or "").strip():
-                raise ValidationError("Cite the terms, policies or laws it rests on.")
-            made = Decision.objects.create(ticket=self, decided_by=by, decided_at=at,
-                                           **decision)
-            summary = summary or f"{made.get_outcome_display()}."
-        if not (summary or "").strip():
-            raise ValidationError("Write the decision before issuing it.")
+        decision = dict(decision or {})
+        problems = []
+        if decision.get("outcome") not in Decision.Outcome.values:
+            problems.append("Choose the outcome of the decision.")
+        if not (decision.get("reasoning") or "").strip():
+            problems.append("Write the reasoning of the decision.")
+        if not any(decision.get(k) for k in ("rests_on_contract", "rests_on_policy",
+                                             "rests_on_law")):
+            problems.append(
+                "Say what the decision rests on: the contract terms, written HFS policies "
+                "and procedures, or state and federal law (at least one)."
+            )
+        if not (decision.get("citations") or "").strip():
+            problems.append("Cite the terms, policies or laws it rests on.")
+        if problems:
+            raise ValidationError(problems)
+        self._mark_if_late(HFS_DECISION, "decision_overdue_at", at)
+        made = Decision.objects.create(ticket=self, decided_by=by, decided_at=at, **decision)
+        summary = f"{made.get_outcome_display()}."
         self._close(CloseReason.DECIDED, summary, at)
         self.record("decided", by=by, role="hfs", to_state=State.CLOSED, at=at, note=summary)
 
     # --- Helpers --------------------------------------------------------------------------
+
+    def _mark_if_late(self, kind, mark, at):
+        """True when the clock of ``kind`` had run out by ``at``; the ticket then carries
+        the step's overdue mark (``mark``), set once, as the engine would have set it."""
+        from deadlines.clocks import latest_clock
+
+        clock = latest_clock(self, kind.key)
+        late = clock is not None and clock.has_passed(at)
+        if late and getattr(self, mark) is None:
+            setattr(self, mark, clock.due_at)
+        return late
 
     def _close(self, reason, note, at):
         self.close_reason, self.close_note, self.closed_at = reason, note or "", at
@@ -403,7 +557,7 @@ class Ticket(FSMModelMixin, models.Model):
         return f"{label}. {self.close_note}".strip() if self.close_note else label
 
 
-def _clock_running(ticket, kind):
-    from deadlines.clocks import running_clock
+def short_date(day):
+    from tickets.rules import short_date as format_short_date
 
-    return running_clock(ticket, kind) is not None
+    return format_short_date(day)

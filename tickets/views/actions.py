@@ -4,22 +4,23 @@ writes in the thread. Each view checks the role and visibility; the rule lives i
 model, and ``tickets.workflow`` runs it under the ticket's row lock."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from portal import access
 from portal.access import Role
 from portal.audit import audited
-from tickets import drafts, workflow
+from tickets import workflow
 from tickets.forms import (
     AttachmentsForm,
     ExtensionForm,
     IncompleteInformationForm,
     InformationAnswerForm,
     InformationRequestForm,
+    InvalidTrackingCloseForm,
     MessageForm,
     ResponseForm,
+    TrackingUnknownForm,
 )
 from tickets.views.common import act, ticket_page, visible_ticket
 
@@ -43,7 +44,8 @@ def request_information(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"info_form": form}, status=400)
     return act(request, ticket, workflow.request_information, "Your information request "
-               "is sent; the provider has 5 business days to answer.", by=request.user,
+               "is sent; the provider has 5 business days to answer.",
+               forms={"info_form": form}, by=request.user,
                request_text=form.cleaned_data["request_text"])
 
 
@@ -52,23 +54,14 @@ def request_information(request, pk):
 @audited("ticket")
 def respond(request, pk):
     ticket = visible_ticket(request, pk)
-    form = ResponseForm(request.POST, auto_id="response_%s")
-    files_form = AttachmentsForm(request.POST, request.FILES, auto_id="response_files_%s")
-    if not (form.is_valid() and files_form.is_valid()):
-        return ticket_page(request, ticket, {"response_form": form,
-                                             "response_files_form": files_form}, status=400)
-    try:
-        files = files_form.cleaned_data.get("files") or []
-        if files:
-            drafts.add_attachments(ticket, files, by=request.user, role="mco")
-        workflow.respond(ticket.pk, by=request.user, response=form.cleaned_data)
-    except ValidationError as error:
-        files_form.add_error("files", error.messages)
-        return ticket_page(request, ticket, {"response_form": form,
-                                             "response_files_form": files_form}, status=400)
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "Your response is sent to the provider.")
+    forms = {"response_form": ResponseForm(request.POST, auto_id="response_%s"),
+             "response_files_form": AttachmentsForm(request.POST, request.FILES,
+                                                    auto_id="response_files_%s")}
+    if not all(f.is_valid() for f in forms.values()):
+        return ticket_page(request, ticket, forms, status=400)
+    return act(request, ticket, workflow.respond, "Your response is sent to the provider.",
+               forms=forms, by=request.user, response=forms["response_form"].cleaned_data,
+               files=forms["response_files_form"].cleaned_data.get("files") or [])
 
 
 @access.for_roles(Role.PROVIDER)
@@ -76,29 +69,44 @@ def respond(request, pk):
 @audited("ticket")
 def answer_information(request, pk):
     ticket = visible_ticket(request, pk)
-    form = InformationAnswerForm(request.POST, auto_id="answer_%s")
-    files_form = AttachmentsForm(request.POST, request.FILES, auto_id="answer_files_%s")
-    if not (form.is_valid() and files_form.is_valid()):
-        return ticket_page(request, ticket, {"answer_form": form,
-                                             "answer_files_form": files_form}, status=400)
-    try:
-        files = files_form.cleaned_data.get("files") or []
-        if form.cleaned_data["already_sent"] and not files:
-            form.add_error("already_sent", "Attach the evidence that the MCO already had it.")
-            return ticket_page(request, ticket, {"answer_form": form,
-                                                 "answer_files_form": files_form}, status=400)
-        if files:
-            drafts.add_attachments(ticket, files, by=request.user, role="provider")
-        workflow.answer_information(ticket.pk, by=request.user,
-                                    answer_text=form.cleaned_data["answer_text"],
-                                    already_sent=form.cleaned_data["already_sent"])
-    except ValidationError as error:
-        files_form.add_error("files", error.messages)
-        return ticket_page(request, ticket, {"answer_form": form,
-                                             "answer_files_form": files_form}, status=400)
-    except workflow.ActionRefused as refusal:
-        return _refused(request, ticket, refusal)
-    return _done(request, ticket, "Your answer is sent to the MCO.")
+    forms = {"answer_form": InformationAnswerForm(request.POST, auto_id="answer_%s"),
+             "answer_files_form": AttachmentsForm(request.POST, request.FILES,
+                                                  auto_id="answer_files_%s")}
+    if not all(f.is_valid() for f in forms.values()):
+        return ticket_page(request, ticket, forms, status=400)
+    data = forms["answer_form"].cleaned_data
+    return act(request, ticket, workflow.answer_information, "Your answer is sent to the MCO.",
+               forms=forms, by=request.user, answer_text=data["answer_text"],
+               already_sent=data["already_sent"],
+               files=forms["answer_files_form"].cleaned_data.get("files") or [])
+
+
+@access.for_roles(Role.MCO)
+@require_POST
+@audited("ticket")
+def report_tracking_unknown(request, pk):
+    ticket = visible_ticket(request, pk)
+    form = TrackingUnknownForm(request.POST, auto_id="tracking_unknown_%s")
+    if not form.is_valid():
+        return ticket_page(request, ticket, {"tracking_unknown_form": form}, status=400)
+    return act(request, ticket, workflow.report_unknown_tracking_number, "HFS is told that "
+               "your records do not have this tracking number.",
+               forms={"tracking_unknown_form": form}, by=request.user,
+               note=form.cleaned_data["note"])
+
+
+@access.for_roles(Role.HFS)
+@require_POST
+@audited("ticket")
+def close_for_invalid_tracking(request, pk):
+    ticket = visible_ticket(request, pk)
+    form = InvalidTrackingCloseForm(request.POST, auto_id="invalid_tracking_%s")
+    if not form.is_valid():
+        return ticket_page(request, ticket, {"invalid_tracking_form": form}, status=400)
+    return act(request, ticket, workflow.close_for_invalid_tracking, "The ticket is closed: "
+               "invalid tracking number. The provider and the MCO are told.",
+               forms={"invalid_tracking_form": form}, by=request.user,
+               note=form.cleaned_data["note"])
 
 
 @access.for_roles(Role.MCO, Role.PROVIDER)
@@ -109,9 +117,8 @@ def ask_for_extension(request, pk):
     form = ExtensionForm(request.POST, auto_id="extension_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"extension_form": form}, status=400)
-    party = "mco" if access.is_mco_staff(request.user) else "provider"
     return act(request, ticket, workflow.ask_for_extension, "Your extension request is sent "
-               "to HFS.", by=request.user, party=party,
+               "to HFS.", forms={"extension_form": form}, by=request.user,
                circumstances=form.cleaned_data["circumstances"])
 
 
@@ -123,13 +130,11 @@ def post_message(request, pk):
     form = MessageForm(request.POST, auto_id="message_%s")
     if not form.is_valid():
         return ticket_page(request, ticket, {"message_form": form}, status=400)
-    roles = access.roles_of(request.user)
-    role = "hfs" if Role.HFS in roles else ("mco" if Role.MCO in roles else "provider")
     return act(request, ticket, workflow.post_message, "Your message is posted.",
-               by=request.user, role=role, body=form.cleaned_data["body"])
+               forms={"message_form": form}, by=request.user, body=form.cleaned_data["body"])
 
 
-@access.for_roles(Role.HFS)
+@access.for_roles(Role.HFS, Role.MCO)
 @require_POST
 @audited("ticket")
 def close_for_incomplete_information(request, pk):
@@ -138,7 +143,7 @@ def close_for_incomplete_information(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"incomplete_form": form}, status=400)
     return act(request, ticket, workflow.close_for_incomplete_information, "The ticket is "
-               "closed: the information was incomplete.", by=request.user,
-               note=form.cleaned_data["note"])
+               "closed: the information was incomplete.", forms={"incomplete_form": form},
+               by=request.user, note=form.cleaned_data["note"])
 
 

@@ -1,7 +1,7 @@
 """The ticket page and its files, for every role that may see the ticket (R-SEC-1): the
 queryset comes from ``Ticket.objects.visible_to``; anyone else gets "not found"."""
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from deadlines.clocks import clocks_for
@@ -23,9 +23,13 @@ def visible_ticket(request, pk):
     )
 
 
-def act(request, ticket, action, success, **kwargs):
-    """Run one workflow action on the ticket and come back to its page with the outcome:
-    the success message, or the refusal that says why nothing changed."""
+def act(request, ticket, action, success, *, forms=None, **kwargs):
+    """Run one workflow action on the ticket and come back to its page with the outcome.
+
+    Done: the success message, back to the ticket. Refused: when the action came from a
+    form, the page again with that form bound (everything typed kept) and the refusal at
+    its field (R-SEC-5); otherwise the refusal as a message. ``forms``: the bound forms of
+    the action, by their context name."""
     from django.contrib import messages
 
     from tickets import workflow
@@ -33,10 +37,25 @@ def act(request, ticket, action, success, **kwargs):
     try:
         action(ticket.pk, **kwargs)
     except workflow.ActionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, success)
+        if not forms:
+            messages.error(request, str(refusal))
+            return redirect("ticket_detail", ticket.pk)
+        return refused_page(request, ticket, forms, refusal)
+    messages.success(request, success)
     return redirect("ticket_detail", ticket.pk)
+
+
+def refused_page(request, ticket, forms, refusal):
+    """The ticket page with the action's bound forms and the refusal at its field."""
+    target, field = None, None
+    for form in forms.values():
+        if refusal.field and refusal.field in form.fields:
+            target, field = form, refusal.field
+            break
+    target = target or next(iter(forms.values()))
+    target.add_error(field, str(refusal))
+    fresh = visible_ticket(request, ticket.pk)
+    return ticket_page(request, fresh, forms, status=400)
 
 
 @ticket_roles
@@ -50,7 +69,9 @@ def ticket_detail(request, pk):
 
 def ticket_page(request, ticket, forms=None, status=200):
     """The ticket as the person may see it, with the actions their role may take now."""
-    from deadlines.clocks import running_clock
+    from django.utils import timezone
+
+    from deadlines.clocks import open_clock
     from tickets import clock_kinds as ck
     from tickets.forms import (
         AttachmentsForm,
@@ -58,9 +79,12 @@ def ticket_page(request, ticket, forms=None, status=200):
         IncompleteInformationForm,
         InformationAnswerForm,
         InformationRequestForm,
+        InvalidTrackingCloseForm,
         MessageForm,
         ResponseForm,
+        TrackingUnknownForm,
     )
+    from tickets.models.attachments import attachments_visible_to
 
     user = request.user
     is_hfs = access.is_hfs_staff(user)
@@ -70,17 +94,18 @@ def ticket_page(request, ticket, forms=None, status=200):
     if not is_hfs:
         events = events.filter(internal=False)
     state = ticket.state
+    now = timezone.now()
     working = state in (State.WITH_MCO, State.AWAITING_PROVIDER_INFO)
     extension_open = (
         working and not ticket.extension_requests.exists()
-        and running_clock(ticket, ck.EXTENSION_CUTOFF.key) is not None
+        and open_clock(ticket, ck.EXTENSION_CUTOFF.key, now) is not None
     )
     context = {
         "ticket": ticket,
         "events": events,
         "clocks": clocks_for(ticket).order_by("started_at", "pk"),
         "claims": ticket.claims.all(),
-        "attachments": ticket.attachments.select_related("uploaded_by"),
+        "attachments": attachments_visible_to(user, ticket),
         "information_requests": ticket.information_requests.select_related(
             "requested_by", "answered_by"),
         "extension_requests": ticket.extension_requests.select_related("requested_by",
@@ -94,12 +119,18 @@ def ticket_page(request, ticket, forms=None, status=200):
     }
     if not ticket.is_closed and state != State.SUBMITTED:
         context["message_form"] = MessageForm(auto_id="message_%s")
-    if is_mco and state == State.WITH_MCO and running_clock(ticket, ck.INFO_WINDOW.key):
+    if is_mco and state == State.WITH_MCO and open_clock(ticket, ck.INFO_WINDOW.key, now):
         context["info_form"] = InformationRequestForm(auto_id="info_%s")
+    if is_mco and working and ticket.tracking_reported_unknown_at is None:
+        context["tracking_unknown_form"] = TrackingUnknownForm(auto_id="tracking_unknown_%s")
+    if is_hfs and working and ticket.tracking_reported_unknown_at is not None:
+        context["invalid_tracking_form"] = InvalidTrackingCloseForm(
+            auto_id="invalid_tracking_%s")
     if is_mco and working:
         context["response_form"] = ResponseForm(auto_id="response_%s")
         context["response_files_form"] = AttachmentsForm(auto_id="response_files_%s")
-    if is_provider and state == State.AWAITING_PROVIDER_INFO:
+    if (is_provider and state == State.AWAITING_PROVIDER_INFO
+            and open_clock(ticket, ck.PROVIDER_INFO.key, now)):
         context["answer_form"] = InformationAnswerForm(auto_id="answer_%s")
         context["answer_files_form"] = AttachmentsForm(auto_id="answer_files_%s")
     if (is_mco or is_provider) and extension_open:
@@ -107,7 +138,8 @@ def ticket_page(request, ticket, forms=None, status=200):
     if is_hfs and state == State.SUBMITTED:
         context.update(present_form=PresentForm(auto_id="present_%s"),
                        close_form=TriageCloseForm(auto_id="close_%s"))
-    if is_hfs and state == State.AWAITING_PROVIDER_INFO:
+    if ((is_hfs or is_mco) and state == State.WITH_MCO
+            and ticket.information_requests.filter(answered_at__isnull=False).exists()):
         context["incomplete_form"] = IncompleteInformationForm(auto_id="incomplete_%s")
     _review_context(context, ticket, user, is_hfs=is_hfs, is_mco=is_mco,
                     is_provider=is_provider)
@@ -154,7 +186,7 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
     decision, reporting an unfinished resolution."""
     from django.utils import timezone
 
-    from deadlines.clocks import running_clock
+    from deadlines.clocks import open_clock
     from tickets import clock_kinds as ck
     from tickets.forms import (
         AttachmentsForm,
@@ -165,13 +197,14 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
     )
 
     state = ticket.state
-    if is_provider and state == State.MCO_RESPONDED:
+    if (is_provider and state == State.MCO_RESPONDED
+            and open_clock(ticket, ck.PROVIDER_ANSWER.key, timezone.now())):
         from tickets.forms import AcceptForm
 
         context["accept_form"] = AcceptForm(auto_id="accept_%s")
         context["contest_form"] = ContestForm(auto_id="contest_%s")  # dates checked on POST
-    if is_provider and state == State.CONTESTED and running_clock(ticket,
-                                                                  ck.REVIEW_REQUEST.key):
+    if is_provider and state == State.CONTESTED and open_clock(
+            ticket, ck.REVIEW_REQUEST.key, timezone.now()):
         context["can_request_review"] = True
     if state == State.HFS_REVIEW:
         submissions = {s.party: s for s in ticket.review_submissions.all()}
@@ -179,7 +212,8 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
         party = "mco" if is_mco else ("provider" if is_provider else None)
         mine = submissions.get(party)
         if (mine is not None and mine.completed_at is None
-                and ticket.record_closed_at is None):
+                and ticket.record_closed_at is None
+                and open_clock(ticket, ck.REVIEW_SUBMISSIONS.key, timezone.now())):
             context["review_form"] = ReviewSubmissionForm(
                 auto_id="review_%s",
                 initial={"statement": mine.statement, "contacts": mine.contacts})
@@ -220,6 +254,8 @@ def attachment_download(request, pk, attachment_pk):
     """R-SEC-4: files are served only here, to people who may see the ticket."""
     ticket = visible_ticket(request, pk)
     attachment = get_object_or_404(ticket.attachments, pk=attachment_pk)
+    if not attachment.is_visible_to(request.user, ticket):
+        raise Http404  # a review submission's file: HFS and its party only (R-FLOW-6)
     response = FileResponse(attachment.file.open("rb"))
     uploads.safe_download_headers(response, filename=attachment.name,
                                   content_type=attachment.content_type)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from portal import access, exports
 from portal.access import Role
 from portal.models import ComplaintType, User
-from tickets import clock_kinds
+from tickets import clock_kinds, workflow
 from tickets.models import ExtensionRequest, State, Ticket
 from tickets.queues import with_clock
 
@@ -150,9 +150,13 @@ def assign(request):
     if colleague is None or not ids:
         messages.error(request, "Choose the tickets and the colleague to assign them to.")
         return redirect("mco_queue")
-    tickets = Ticket.objects.visible_to(request.user).filter(pk__in=ids).exclude(
-        state=State.CLOSED)
-    count = tickets.update(mco_assigned_to=colleague)
+    visible = list(Ticket.objects.visible_to(request.user).filter(pk__in=ids).exclude(
+        state=State.CLOSED).order_by("pk").values_list("pk", flat=True))
+    try:
+        count = workflow.assign_to_mco_colleague(visible, to=colleague, by=request.user)
+    except workflow.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("mco_queue")
     messages.success(request, f"{count} ticket{'s' if count != 1 else ''} assigned to "
                      f"{colleague}.")
     return redirect("mco_queue")

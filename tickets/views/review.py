@@ -25,7 +25,7 @@ from tickets.forms import (
     UnfinishedResolutionForm,
 )
 from tickets.models import Investigation, State, Ticket
-from tickets.views.common import act, ticket_page, visible_ticket
+from tickets.views.common import act, refused_page, ticket_page, visible_ticket
 
 
 @access.for_roles(Role.PROVIDER)
@@ -37,7 +37,7 @@ def accept(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"accept_form": form}, status=400)
     return act(request, ticket, workflow.accept, "You accepted the MCO's response; the "
-                "ticket is closed as resolved.", by=request.user)
+                "ticket is closed as resolved.", forms={"accept_form": form}, by=request.user)
 
 
 @access.for_roles(Role.PROVIDER)
@@ -50,8 +50,8 @@ def contest(request, pk):
     if not form.is_valid():
         return ticket_page(request, ticket, {"contest_form": form}, status=400)
     return act(request, ticket, workflow.contest, "The response is contested. You may ask "
-                "for HFS review within 30 calendar days of the response.", by=request.user,
-                contact=form.cleaned_data)
+                "for HFS review within 30 calendar days of the response.",
+                forms={"contest_form": form}, by=request.user, contact=form.cleaned_data)
 
 
 def _responded_on(ticket):
@@ -80,8 +80,9 @@ def review_submission(request, pk):
                                              "review_files_form": files_form}, status=400)
     data = form.cleaned_data
     done = "complete" if data["complete"] else "saved"
+    forms = {"review_form": form, "review_files_form": files_form}
     return act(request, ticket, workflow.save_review_submission,
-                f"Your review submission is {done}.", by=request.user, party=party,
+                f"Your review submission is {done}.", forms=forms, by=request.user, party=party,
                 statement=data["statement"], contacts=data["contacts"],
                 complete=data["complete"], files=files_form.cleaned_data.get("files") or [])
 
@@ -97,8 +98,7 @@ def decide(request, pk):
     try:
         workflow.decide(ticket.pk, by=request.user, decision=form.decision())
     except workflow.ActionRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("ticket_detail", ticket.pk)
+        return refused_page(request, ticket, {"decision_form": form}, refusal)
     messages.success(request, "The decision is issued; both parties are notified.")
     return redirect("ticket_decision", ticket.pk)
 
@@ -140,7 +140,8 @@ def report_unfinished(request, pk):
         return ticket_page(request, ticket, {"unfinished_form": form}, status=400)
     return act(request, ticket, workflow.report_unfinished_resolution, "Thank you. HFS "
                 "opened an investigation; the ticket itself is not reopened.",
-                by=request.user, description=form.cleaned_data["description"])
+                forms={"unfinished_form": form}, by=request.user,
+                description=form.cleaned_data["description"])
 
 
 @access.for_roles(Role.HFS)
