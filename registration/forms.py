@@ -30,13 +30,7 @@ class RequesterForm(PortalForm):
     )
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = "".join(c for c in phone if c.isdigit())
-        if len(digits) not in (10, 11):
-            raise forms.ValidationError(
-                "Enter a 10-digit phone number with its area code, for example 312-555-0100."
-            )
-        return phone
+        return validators.clean_phone(self.cleaned_data["phone"])
 
 
 MODE_ONE, MODE_SEVERAL = "one", "several"

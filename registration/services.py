@@ -5,7 +5,9 @@ Views and the clock engine call these functions; each runs in one transaction wi
 request row locked, records the decision, and notifies through the outbox after commit.
 """
 
+import dataclasses
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,15 +17,16 @@ from django.utils import timezone
 from deadlines import clocks, kinds
 from deadlines.days import long_date
 from deadlines.models import Outcome
-from portal import people
+from portal import people, permissions
 from portal.access import Role, forget_roles
 from portal.models import User
 from portal.notifications import notify
+from registration import template, validators
 from registration.models import (
     Provider,
     ProviderMembership,
-    RegistrationDecision,
     RegistrationRequest,
+    Relationship,
     RequestedIndividual,
     RequestedProvider,
     RequestStatus,
@@ -61,49 +64,73 @@ def registration_clock(request):
     )
 
 
+#: R-REG-5: one request holds at most this many providers (the template's row limit) and
+#: names at most this many other people (the form's rows).
+MAX_PROVIDERS = template.MAX_ROWS
+MAX_INDIVIDUALS = 200
+
+
 @transaction.atomic
 def submit_request(
     *, requester, name, email, phone, relationship, providers, individuals,
     source="form", template_filename="", copied_from=None,
 ):
-    """Record a complete request (R-REG-2) and start its target clock (R-REG-3)."""
-    if not providers:
-        raise ValidationError("A request needs at least one provider or facility.")
+    """Record a complete request (R-REG-2) and start its target clock (R-REG-3).
+
+    Every field is checked here again, whatever called it (the form, the template, a
+    command, the API): each provider row (legal name, Medicaid ID, NPI with its check
+    digit, Tax ID, service location), the requester's name, e-mail, phone and
+    relationship, and each person named. A refusal lists every problem, each naming the
+    field and the fix, and saves nothing. ``requester`` must be the signed-in provider user
+    who files it (``RegistrationRequest.submit``).
+    """
+    checked = check_request(
+        name=name, email=email, phone=phone, relationship=relationship, providers=providers,
+        individuals=individuals, source=source,
+    )
+    if copied_from is not None and (
+        copied_from.requester_id != getattr(requester, "pk", None)
+        or copied_from.status != RequestStatus.DENIED
+    ):
+        raise ValidationError(
+            "Only your own denied request can be copied into a new one (R-REG-4)."
+        )
     now = timezone.now()
     request = RegistrationRequest.objects.create(
-        requester=requester, name=name, email=email.lower(), phone=phone,
-        relationship=relationship, source=source, template_filename=template_filename,
-        submitted_at=now, copied_from=copied_from,
+        requester=requester, name=checked.name, email=checked.email, phone=checked.phone,
+        relationship=checked.relationship, source=source,
+        template_filename=template_filename[:255], submitted_at=now, copied_from=copied_from,
     )
     RequestedProvider.objects.bulk_create(
-        RequestedProvider(request=request, **vars(row)) for row in providers
+        RequestedProvider(request=request, **vars(row)) for row in checked.providers
     )
     people_rows = [
         RequestedIndividual(
-            request=request, name=name, email=email.lower(), relationship=relationship,
-            is_requester=True, user=requester,
+            request=request, name=checked.name, email=checked.email,
+            relationship=checked.relationship, is_requester=True, user=requester,
         )
     ]
-    seen = {email.lower()}
-    for person in individuals:
-        if person.email.lower() in seen:
+    seen = {checked.email}
+    for person in checked.individuals:
+        if person.email in seen:
             continue
-        seen.add(person.email.lower())
+        seen.add(person.email)
         people_rows.append(
             RequestedIndividual(
-                request=request, name=person.name, email=person.email.lower(),
+                request=request, name=person.name, email=person.email,
                 relationship=person.relationship,
             )
         )
+    request.submit(
+        by=requester, at=now,
+        summary=f"{len(checked.providers)} provider(s), {len(people_rows)} individual(s).",
+    )
+    request.save(update_fields=["status", "submitted_at"])
     RequestedIndividual.objects.bulk_create(people_rows)
     extended = len(people_rows) >= EXTENDED_TARGET_INDIVIDUALS
     clock = clocks.start_clock(
         kinds.REGISTRATION, request, at=now, event="registration request submitted",
         extra_calendar_days=EXTENDED_TARGET_CALENDAR_DAYS if extended else 0,
-    )
-    RegistrationDecision.objects.create(
-        request=request, action=RegistrationDecision.Action.SUBMITTED, by=requester, at=now,
-        summary=f"{len(providers)} provider(s), {len(people_rows)} individual(s).",
     )
     notify(
         to=requester,
@@ -115,6 +142,119 @@ def submit_request(
         },
     )
     return request
+
+
+# --- Checking a request (R-REG-2) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request's fields after ``check_request``: cleaned, every provider row re-checked."""
+
+    name: str
+    email: str
+    phone: str
+    relationship: str
+    providers: list
+    individuals: list
+
+
+_PROVIDER_FIELDS = [column.key for column in template.COLUMNS]
+
+
+def check_request(*, name, email, phone, relationship, providers, individuals,
+                  source="form") -> CheckedRequest:
+    """R-REG-2: every required field of a request, checked by the same functions as the
+    form and the template. Returns the cleaned request, or raises one ``ValidationError``
+    listing every problem ("Your phone number: ...", "row 7, NPI: ...",
+    "Person 2, e-mail address: ...")."""
+    errors = []
+
+    def clean(label, cleaner, value):
+        try:
+            return cleaner(value)
+        except ValidationError as error:
+            errors.extend(f"{label}: {message}" for message in error.messages)
+            return None
+
+    name = clean("Your full name", partial(validators.clean_required_text, max_length=200,
+                                           label="full name"), name)
+    email = clean("Your e-mail address", validators.clean_email, email)
+    phone = clean("Your phone number", validators.clean_phone, phone)
+    relationship = clean("Your relationship to the provider", _clean_relationship,
+                         relationship)
+    if source not in ("form", "template"):
+        errors.append(f"Source: {source!r} is not one of form or template.")
+    rows = _check_providers(list(providers or ()), errors)
+    people = _check_individuals(list(individuals or ()), errors)
+    if errors:
+        raise ValidationError(errors)
+    return CheckedRequest(name, email, phone, relationship, rows, people)
+
+
+def _clean_relationship(value):
+    if value not in Relationship.values:
+        raise ValidationError(f"Choose {' or '.join(Relationship.labels)}.")
+    return value
+
+
+def _check_providers(providers, errors):
+    """Each provider row through the template's own checks (R-REG-2, R-REG-5), the Tax ID
+    + service location duplicate check included (R-FILE-7). A row typed into the form has
+    no row number: it is named "Provider N" by its position."""
+    if not providers:
+        errors.append("Providers: a request needs at least one provider or facility.")
+        return []
+    if len(providers) > MAX_PROVIDERS:
+        errors.append(
+            f"Providers: the request has {len(providers)}; at most {MAX_PROVIDERS} fit in one "
+            "request. Split them into several requests."
+        )
+        return []
+    numbers = [getattr(row, "row_number", None) or position
+               for position, row in enumerate(providers, start=1)]
+    result = template.check_rows(
+        (number, tuple(_field(row, key) for key in _PROVIDER_FIELDS))
+        for number, row in zip(numbers, providers, strict=True)
+    )
+    typed = {number: getattr(row, "row_number", None) is None
+             for number, row in zip(numbers, providers, strict=True)}
+    for error in result.errors:
+        where = f"Provider {error.row}" if typed.get(error.row) else f"row {error.row}"
+        errors.append(f"{where}, {error.column}: {error.message}" if error.column
+                      else f"{where}: {error.message}")
+    return [dataclasses.replace(row, row_number=None if typed[row.row_number] else
+                                row.row_number) for row in result.rows]
+
+
+def _field(row, key):
+    return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+
+
+def _check_individuals(individuals, errors):
+    if len(individuals) > MAX_INDIVIDUALS:
+        errors.append(
+            f"People: the request names {len(individuals)} other people; at most "
+            f"{MAX_INDIVIDUALS} fit in one request."
+        )
+        return []
+    cleaned = []
+    for number, person in enumerate(individuals, start=1):
+        found = []
+        for key, cleaner in (
+            ("name", partial(validators.clean_required_text, max_length=200,
+                             label="full name")),
+            ("email", validators.clean_email),
+            ("relationship", _clean_relationship),
+        ):
+            try:
+                found.append(cleaner(_field(person, key)))
+            except ValidationError as error:
+                label = {"name": "full name", "email": "e-mail address"}.get(key, key)
+                errors.extend(f"Person {number}, {label}: {m}" for m in error.messages)
+        if len(found) == 3:
+            cleaned.append(IndividualEntry(*found))
+    return cleaned
 
 
 def _locked_open_request(request):
@@ -149,13 +289,17 @@ def _split_name(full_name):
 @transaction.atomic
 def approve(request, *, by, provider_ids, note=""):
     """Approve some or all providers of a request: create or link them, make the requester
-    and each named individual a member, invite those without an account."""
+    and each named individual a member, invite those without an account. Only a
+    registration admin who did not file the request (``RegistrationRequest.approve``)."""
     request = _locked_open_request(request)
     rows = list(request.providers.all())
-    chosen = [r for r in rows if r.pk in set(provider_ids)]
-    if not chosen:
-        raise ValidationError("Choose at least one provider to approve, or deny the request.")
+    chosen_ids = set(provider_ids)
+    chosen = [r for r in rows if r.pk in chosen_ids]
+    not_approved = [r.legal_name for r in rows if r.pk not in chosen_ids]
     now = timezone.now()
+    request.approve(by=by, at=now, approved=[r.legal_name for r in chosen],
+                    not_approved=not_approved, note=note)
+    request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     approved_providers = []
     for row in rows:
         row.approved = row in chosen
@@ -206,20 +350,8 @@ def approve(request, *, by, provider_ids, note=""):
                          "link": _link("provider_home")},
             )
 
-    request.status = RequestStatus.APPROVED
-    request.decided_at, request.decided_by, request.decision_note = now, by, note
-    request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     clocks.stop_clock(request, kinds.REGISTRATION.key, outcome=Outcome.MET, at=now,
                       event="approved")
-    not_approved = [r.legal_name for r in rows if not r.approved]
-    RegistrationDecision.objects.create(
-        request=request, action=RegistrationDecision.Action.APPROVED, by=by, at=now,
-        summary=(
-            f"Approved: {', '.join(r.legal_name for r in chosen)}."
-            + (f" Not approved: {', '.join(not_approved)}." if not_approved else "")
-            + (f" Note: {note}" if note else "")
-        ),
-    )
     notify(
         to=request.requester,
         template="registration_approved",
@@ -242,24 +374,15 @@ def _provider_group():
 
 @transaction.atomic
 def deny(request, *, by, reasons, note=""):
-    """Deny with every reason (R-REG-4); the requester can copy it into a new request."""
+    """Deny with every reason (R-REG-4); the requester can copy it into a new request.
+    Only a registration admin who did not file the request (``RegistrationRequest.deny``)."""
     request = _locked_open_request(request)
-    reasons = list(reasons)
-    if not reasons and not note.strip():
-        raise ValidationError("Give at least one reason, from the list or in the note.")
     now = timezone.now()
-    request.status = RequestStatus.DENIED
-    request.decided_at, request.decided_by, request.decision_note = now, by, note.strip()
+    texts = request.deny(by=by, at=now, reasons=list(reasons), note=note)
     request.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    request.denial_reasons.set(reasons)
     request.providers.update(approved=False)
     clocks.stop_clock(request, kinds.REGISTRATION.key, outcome=Outcome.MET, at=now,
                       event="denied")
-    texts = [r.text for r in reasons] + ([note.strip()] if note.strip() else [])
-    RegistrationDecision.objects.create(
-        request=request, action=RegistrationDecision.Action.DENIED, by=by, at=now,
-        summary="Denied: " + "; ".join(texts),
-    )
     notify(
         to=request.requester,
         template="registration_denied",
@@ -274,8 +397,17 @@ def deny(request, *, by, reasons, note=""):
 
 @transaction.atomic
 def end_membership(membership, *, by, reason=""):
-    """A person no longer acts for a provider: their access to it ends at once."""
+    """A person no longer acts for a provider: their access to it ends at once.
+
+    Only a registration admin, or the member themself (``permissions.may_end_membership``);
+    an admin ending someone else's access says why. Ending an ended one changes nothing.
+    """
     locked = ProviderMembership.objects.select_for_update().get(pk=membership.pk)
+    permissions.require(permissions.may_end_membership, by, locked,
+                        action="end a person's access to a provider")
+    reason = (reason or "").strip()
+    if not reason and by.pk != locked.user_id:
+        raise ValidationError("Reason: say why the access ends, e.g. left the provider's office.")
     if locked.ended_at is not None:
         return locked
     locked.ended_at, locked.ended_by, locked.end_reason = timezone.now(), by, reason[:500]
@@ -290,15 +422,10 @@ def end_membership(membership, *, by, reason=""):
 def escalate_overdue_request(clock, now):
     """Past its target the request is flagged to every registration admin; never approved."""
     request = RegistrationRequest.objects.select_for_update().get(pk=clock.object_id)
-    if not request.is_open:
+    if not request.is_open or request.escalated_at is not None:
         return
-    request.escalated_at = now
+    request.escalate(at=now, due_at=clock.due_at)
     request.save(update_fields=["escalated_at"])
-    RegistrationDecision.objects.create(
-        request=request, action=RegistrationDecision.Action.ESCALATED, at=now,
-        summary=f"Target date {clock.due_date:%b} {clock.due_date.day}, {clock.due_date.year} "
-        "passed without a decision.",
-    )
     for admin in registration_admins():
         notify(
             to=admin,

@@ -54,6 +54,7 @@ __all__ = [
     "TemplateError",
     "TemplateResult",
     "build_blank_template",
+    "check_rows",
     "read_template",
 ]
 
@@ -249,7 +250,7 @@ def read_template(fileobj, filename: str = "") -> TemplateResult:
     return spreadsheets.read_and_check(
         fileobj,
         _spec(),
-        _check_rows,
+        check_rows,
         filename=filename,
         result_type=TemplateResult,
         check_headers=_check_headers,
@@ -272,7 +273,10 @@ def _data_rows(sheet):
     return spreadsheets.data_rows(sheet, _spec())
 
 
-def _check_rows(raw_rows) -> TemplateResult:
+def check_rows(raw_rows) -> TemplateResult:
+    """Every cell of ``(row_number, values in COLUMNS order)`` pairs through its check
+    function, and the Tax ID + location duplicate check (R-FILE-7). The template reader
+    uses it, and ``registration.services.check_request`` for rows from any caller."""
     result = TemplateResult()
     # R-FILE-7: a provider/facility is its Tax ID + service location. One organisation NPI
     # may serve several locations, so a repeated NPI alone is not a duplicate.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from portal.spreadsheets import cell_text as as_text  # noqa: F401  (public here too)
 from portal.spreadsheets import (
@@ -31,8 +32,10 @@ __all__ = [
     "MEDICAID_ID_MIN_LENGTH",
     "STATES",
     "as_text",
+    "clean_email",
     "clean_medicaid_id",
     "clean_npi",
+    "clean_phone",
     "clean_required_text",
     "clean_state",
     "clean_tax_id",
@@ -67,6 +70,9 @@ _CODE_BY_NAME = {name.upper().replace(".", ""): code for code, name in STATES.it
 #: The shape we check for an Illinois Medicaid (IMPACT) provider ID; see clean_medicaid_id.
 MEDICAID_ID_MIN_LENGTH = 6
 MEDICAID_ID_MAX_LENGTH = 15
+
+#: The longest phone number the request keeps (the model's column).
+PHONE_MAX_LENGTH = 30
 
 #: The length of ``Provider.address_key`` / ``RequestedProvider.address_key``.
 ADDRESS_KEY_MAX_LENGTH = 300
@@ -257,6 +263,41 @@ def clean_required_text(value, max_length: int, *, label: str = "value") -> str:
             code="max_length",
         )
     return text
+
+
+def clean_phone(value) -> str:
+    """A US phone number with its area code: 10 digits, or 11 with the leading 1.
+    Returned as typed (stripped): "312-555-0100", "(312) 555-0100"."""
+    text = as_text(value)
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) not in (10, 11) or (len(digits) == 11 and not digits.startswith("1")):
+        raise ValidationError(
+            "Enter a 10-digit phone number with its area code, for example 312-555-0100.",
+            code="phone_format",
+        )
+    if len(text) > PHONE_MAX_LENGTH:
+        raise ValidationError(
+            f"The phone number is {len(text)} characters long; enter it in "
+            f"{PHONE_MAX_LENGTH} characters or fewer, for example 312-555-0100.",
+            code="phone_format",
+        )
+    return text
+
+
+def clean_email(value, *, label: str = "e-mail address") -> str:
+    """An e-mail address, lowercased ("Dana@Clinic.example" -> "dana@clinic.example")."""
+    text = as_text(value)
+    if not text:
+        raise ValidationError(f"Enter the {label}.", code="email_required")
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValidationError(
+            f"{shorten(text)} is not an e-mail address; enter the {label} as "
+            "name@example.com.",
+            code="email_format",
+        ) from None
+    return text.lower()
 
 
 #: Whole words replaced by their USPS abbreviation in an address key.

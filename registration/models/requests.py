@@ -1,13 +1,28 @@
 """Registration requests (R-REG-2..6): who is asking, for which providers, for whom, and
-what the registration admins decided."""
+what the registration admins decided.
+
+The request's life is one protected state field with one transition per verb (submit,
+approve, deny, escalate), like the ticket's: each checks who acts (``portal.permissions``)
+and its rule, and writes the ``RegistrationDecision`` row. ``registration.services`` calls
+them inside one transaction with the request row locked, then does the rest (providers,
+memberships, clocks, notifications). Nothing assigns ``status`` directly.
+"""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
+from deadlines.days import short_date
+from portal import permissions
 from registration.models.providers import Provider, Relationship
 
 
 class RequestStatus(models.TextChoices):
+    # Only inside the transaction that creates the request, before ``submit``: the
+    # providers and people rows need the request's id before it can be submitted.
+    NEW = "new", "Being submitted"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
@@ -27,7 +42,7 @@ class DenialReason(models.Model):
         return self.text
 
 
-class RegistrationRequest(models.Model):
+class RegistrationRequest(FSMModelMixin, models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registration_requests"
     )
@@ -37,8 +52,8 @@ class RegistrationRequest(models.Model):
     relationship = models.CharField(
         "your relationship to the provider", max_length=20, choices=Relationship.choices
     )
-    status = models.CharField(
-        max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    status = FSMField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.NEW, protected=True
     )
     source = models.CharField(max_length=10, default="form")  # "form" or "template"
     template_filename = models.CharField(max_length=255, blank=True)
@@ -69,6 +84,73 @@ class RegistrationRequest(models.Model):
     @property
     def is_open(self):
         return self.status == RequestStatus.SUBMITTED
+
+    def record(self, action, *, by, at, summary=""):
+        return RegistrationDecision.objects.create(
+            request=self, action=action, by=by, at=at, summary=summary
+        )
+
+    # --- Transitions (SPEC §2) ------------------------------------------------------------
+
+    @transition(field=status, source=RequestStatus.NEW, target=RequestStatus.SUBMITTED)
+    def submit(self, *, by, at, summary=""):
+        """R-REG-2: the signed-in provider user named as requester files the request (its
+        rows were checked by ``registration.services.submit_request``)."""
+        permissions.require(permissions.is_registration_requester, by, self,
+                            action="submit a registration request")
+        self.submitted_at = at
+        self.record(RegistrationDecision.Action.SUBMITTED, by=by, at=at, summary=summary)
+
+    @transition(field=status, source=RequestStatus.SUBMITTED, target=RequestStatus.APPROVED)
+    def approve(self, *, by, at, approved, not_approved=(), note=""):
+        """R-REG-4: a registration admin approves some or all of the providers (named in
+        ``approved``; the others in ``not_approved``)."""
+        permissions.require(permissions.may_decide_registration, by, self,
+                            action="approve a registration request")
+        if not approved:
+            raise ValidationError("Choose at least one provider to approve, or deny the request.")
+        self.decided_at, self.decided_by, self.decision_note = at, by, note
+        self.record(
+            RegistrationDecision.Action.APPROVED, by=by, at=at,
+            summary=(
+                f"Approved: {', '.join(approved)}."
+                + (f" Not approved: {', '.join(not_approved)}." if not_approved else "")
+                + (f" Note: {note}" if note else "")
+            ),
+        )
+
+    @transition(field=status, source=RequestStatus.SUBMITTED, target=RequestStatus.DENIED)
+    def deny(self, *, by, at, reasons, note=""):
+        """R-REG-4: a registration admin denies with every reason (from the list, in the
+        note, or both). Returns the reasons' texts, as the requester is told them."""
+        permissions.require(permissions.may_decide_registration, by, self,
+                            action="deny a registration request")
+        note = (note or "").strip()
+        texts = [r.text for r in reasons] + ([note] if note else [])
+        if not texts:
+            raise ValidationError("Give at least one reason, from the list or in the note.")
+        self.decided_at, self.decided_by, self.decision_note = at, by, note
+        self.denial_reasons.set(reasons)
+        self.record(RegistrationDecision.Action.DENIED, by=by, at=at,
+                    summary="Denied: " + "; ".join(texts))
+        return texts
+
+    @transition(field=status, source=RequestStatus.SUBMITTED, target=RequestStatus.SUBMITTED)
+    def escalate(self, *, at, due_at):
+        """R-REG-6: past its target (``due_at``) the request is flagged to the registration
+        admins, once; it stays waiting for a decision, never approved. The clock engine
+        is the only actor (no person escalates), and not before the target."""
+        if at < due_at:
+            raise ValidationError(
+                f"{self.reference} is not past its target yet; it can be escalated only "
+                "after its target moment."
+            )
+        if self.escalated_at is not None:
+            raise ValidationError(f"{self.reference} was already escalated.")
+        self.escalated_at = at
+        due = timezone.localtime(due_at).date()
+        self.record(RegistrationDecision.Action.ESCALATED, by=None, at=at,
+                    summary=f"Target date {short_date(due)} passed without a decision.")
 
 
 class RequestedProvider(models.Model):

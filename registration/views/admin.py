@@ -3,7 +3,7 @@ deny, and ending a membership (R-REG-4, R-REG-6)."""
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +33,14 @@ STATUS_FILTERS = {
     "denied": "Denied",
     "all": "All",
 }
+
+
+def refusal(error):
+    """What a refused action says: every message of a ``ValidationError``, or the
+    ``ActorRefused`` sentence (who may act)."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You may not do that."
 
 
 def queue_queryset(*, status="open", overdue=False, query="", now=None):
@@ -157,8 +165,8 @@ def approve(request, pk):
                 provider_ids={int(p) for p in form.cleaned_data["providers"]},
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, refusal(error))
         else:
             messages.success(request, f"{registration.reference} is approved; the requester "
                              "is notified.")
@@ -182,8 +190,8 @@ def deny(request, pk):
                 reasons=form.cleaned_data["reasons"],
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, refusal(error))
         else:
             messages.success(request, f"{registration.reference} is denied; the requester is "
                              "notified with every reason.")
@@ -216,7 +224,12 @@ def end_membership(request, pk):
     if not form.is_valid():
         messages.error(request, "Say why the access ends (Reason), then try again.")
     else:
-        services.end_membership(membership, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{membership.user.email} no longer acts for "
-                         f"{membership.provider.legal_name}.")
+        try:
+            services.end_membership(membership, by=request.user,
+                                    reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, refusal(error))
+        else:
+            messages.success(request, f"{membership.user.email} no longer acts for "
+                             f"{membership.provider.legal_name}.")
     return redirect("registration_provider", membership.provider_id)

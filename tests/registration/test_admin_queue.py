@@ -20,41 +20,9 @@ from registration.models import (
     RegistrationRequest,
     RequestStatus,
 )
-from registration.services import IndividualEntry
-from registration.template import ProviderRow
-from registration.validators import normalise_address
-from tests.registration.helpers import npi_with_check_digit
+from tests.registration.helpers import MONDAY, entry, make_request
 
 pytestmark = pytest.mark.django_db
-
-MONDAY = datetime.datetime(2027, 1, 4, 10, tzinfo=CENTRAL)
-
-
-def entry(i=0, **overrides):
-    data = {
-        "legal_name": f"Clinic {i}",
-        "medicaid_id": f"IL{1000000 + i}",
-        "npi": npi_with_check_digit(f"{300000000 + i}"),
-        "tax_id": f"36{7000000 + i}",
-        "street": f"{i} Lake Street",
-        "city": "Chicago",
-        "state": "IL",
-        "zip_code": "60601",
-    }
-    data.update(overrides)
-    data["address_key"] = normalise_address(data["street"], data["city"], data["state"],
-                                            data["zip_code"])
-    return ProviderRow(row_number=None, **data)
-
-
-def make_request(user, providers=1, people=(), at=MONDAY):
-    with time_machine.travel(at, tick=False):
-        return services.submit_request(
-            requester=user, name="Dana Biller", email=user.email, phone="312-555-0100",
-            relationship="representative", providers=[entry(i) for i in range(providers)],
-            individuals=[IndividualEntry(name=n, email=e, relationship="staff")
-                         for n, e in people],
-        )
 
 
 @pytest.fixture
@@ -183,9 +151,10 @@ def test_past_its_target_a_request_is_escalated_never_approved(
     assert not can_file_tickets(provider_user)
 
 
-def test_ending_a_membership_ends_access_at_once(admin_client, client, provider_user):
+def test_ending_a_membership_ends_access_at_once(admin_client, client, provider_user,
+                                                 registration_admin):
     request = make_request(provider_user)
-    services.approve(request, by=None, provider_ids={request.providers.get().pk})
+    services.approve(request, by=registration_admin, provider_ids={request.providers.get().pk})
     assert can_file_tickets(provider_user)
     membership = ProviderMembership.objects.get(user=provider_user)
     response = admin_client.post(reverse("registration_end_membership", args=[membership.pk]),
