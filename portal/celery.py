@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -23,3 +24,26 @@ def _schedule_periodic_tasks(sender, **kwargs):
         settings.DEADLINE_SWEEP_SECONDS, sender.signature("deadlines.enforce_due_clocks"),
         name="enforce due clocks",
     )
+
+
+# R-SEC-2: a task's audit rows and log lines say which task wrote them (source
+# "task:<name>", the task id as the request id); no client address.
+_task_contexts = {}
+
+
+@task_prerun.connect
+def _bind_task_context(task_id=None, task=None, **kwargs):
+    from portal import audit
+
+    context = audit.Context(source=f"task:{getattr(task, 'name', '') or 'unknown'}"[:60],
+                            request_id=str(task_id or "")[:64])
+    manager = audit.bound(context)
+    manager.__enter__()
+    _task_contexts[task_id] = manager
+
+
+@task_postrun.connect
+def _unbind_task_context(task_id=None, **kwargs):
+    manager = _task_contexts.pop(task_id, None)
+    if manager is not None:
+        manager.__exit__(None, None, None)

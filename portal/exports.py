@@ -77,6 +77,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from portal import audit
+
 __all__ = [
     "ABOUT_SHEET", "CENTRAL", "CONTENT_TYPE", "DATETIME_FORMAT", "DATE_FORMAT",
     "DECIMAL_FORMAT", "FORMULA_TRIGGERS", "MAX_COLUMN_WIDTH", "MAX_TEXT_LENGTH",
@@ -324,6 +326,7 @@ def write_workbook(
 
     out = io.BytesIO()
     workbook.save(out)
+    audit.note_export(count)
     return out.getvalue()
 
 
@@ -341,14 +344,28 @@ def safe_filename(filename: str) -> str:
     return f"{name or 'export'}.xlsx"
 
 
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+def xlsx_response(
+    data: bytes, filename: str, *, object_type: str = audit.EXPORT, detail: str = ""
+) -> HttpResponse:
     """An ``HttpResponse`` that downloads ``data`` as ``filename`` (see ``safe_filename``).
 
     It is never cached (an export may hold protected health information) and never
-    content-sniffed.
+    content-sniffed. In a request of a signed-in person it writes the export's audit row
+    (R-SEC-2): action "export", ``object_type``, the file name, the rows of the workbook
+    made in the request, and ``detail``; the path (with the filters) comes from the
+    request. An export made outside a request (a job) is recorded by its caller.
     """
+    name = safe_filename(filename)
+    user = audit.request_user()
+    if user is not None:
+        rows = audit.current().export_rows
+        parts = [name] + ([f"{rows} rows"] if rows is not None else []) + (
+            [detail] if detail else []
+        )
+        audit.write(user=user, action="export", object_type=object_type, object_id=None,
+                    detail="; ".join(parts), status=200)
     response = HttpResponse(data, content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Content-Length"] = str(len(data))
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -79,3 +79,53 @@ def has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequestContextMiddleware:
+    """R-SEC-2: binds the audit context of the request (``portal.audit``): our own request
+    id, the client address by the trusted proxy count, the user agent, method and path.
+    Audit rows and log lines written while the request runs carry them; the response tells
+    the id in ``X-Request-ID``. Requests to the Django admin are recorded here too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from portal import audit
+
+        with audit.bound(audit.request_context(request)) as context:
+            request.request_id = context.request_id
+            response = self.get_response(request)
+            audit.record_admin_request(request, response)
+        response["X-Request-ID"] = context.request_id
+        return response
+
+
+PRIVATE = "private, no-store"
+
+
+class PrivateCacheMiddleware:
+    """R-SEC-2: no copy of a page that may show PHI is kept by a browser or a proxy.
+
+    Every response to a signed-in person, and every response that varies on the session
+    cookie, is ``Cache-Control: private, no-store``, unless the view set its own
+    Cache-Control (downloads and exports already say the same; the health check says
+    ``never_cache``). Static files (WhiteNoise answers them before this runs) and the public
+    pages an anonymous visitor sees without a session stay cacheable. It sits above
+    ``SessionMiddleware`` so that it sees the ``Vary: Cookie`` that one adds.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import has_vary_header
+
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) or has_vary_header(response, "Cookie"):
+            response["Cache-Control"] = PRIVATE
+        return response

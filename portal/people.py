@@ -1,6 +1,7 @@
 """People management: invite staff, accept an invitation, deactivate and reactivate.
 
 Views call these functions; the rules (who may invite whom) live in ``portal.access``.
+Each action writes its audit row inside its transaction (R-SEC-2).
 """
 
 from allauth.account.models import EmailAddress
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from portal import audit
 from portal.access import Role, forget_roles
 from portal.models import Invitation, User
 from portal.notifications import notify
@@ -50,6 +52,8 @@ def invite_staff(*, inviter, email, first_name, last_name, role, mco=None):
     invitation = Invitation.objects.create(
         email=user.email, role=role.value, mco=user.mco, user=user, invited_by=inviter
     )
+    audit.write(user=inviter, action="invite", object_type=audit.PERSON, object_id=user.pk,
+                detail=f"{role.label}" + (f", {mco}" if role is Role.MCO and mco else ""))
     notify(
         to=user,
         template="invitation",
@@ -75,6 +79,8 @@ def accept_invitation(user, password):
     Invitation.objects.filter(user=user, accepted_at__isnull=True).update(
         accepted_at=timezone.now()
     )
+    audit.write(user=user, action="accept_invitation", object_type=audit.PERSON,
+                object_id=user.pk)
 
 
 @transaction.atomic
@@ -85,6 +91,8 @@ def set_active(person, *, active, by):
     person.deactivated_at = None if active else timezone.now()
     person.deactivated_by = None if active else by
     person.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
+    audit.write(user=by, action="reactivate" if active else "deactivate",
+                object_type=audit.PERSON, object_id=person.pk)
     if not active:
         end_sessions(person)
     forget_roles(person)

@@ -49,7 +49,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # R-SEC-2: the request id and client address of audit rows and log lines.
+    "portal.middleware.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # R-SEC-2: Cache-Control: private, no-store for signed-in people (above sessions).
+    "portal.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -258,6 +262,12 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# R-SEC-2: how many reverse proxies of ours stand in front of the portal. 0: the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored; N: the client is the N-th address from the
+# right of X-Forwarded-For (portal.audit.client_ip). allauth's rate limits use the same.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # A strict Content-Security-Policy: our own origin only, no inline script or style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -274,10 +284,24 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Log lines carry time, level, logger and the request id (portal/logformat.py): one JSON
+# object a line in production (DEBUG off), readable text with DEBUG on. Nothing logs a
+# secret or PHI; the formatters blank the deployment's secrets as a safety net.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.logformat.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logformat.JsonFormatter"},
+        "text": {"()": "portal.logformat.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if DEBUG else "json",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
@@ -298,3 +322,8 @@ CLOCK_REMINDER_BUSINESS_DAYS = env.int("CLOCK_REMINDER_BUSINESS_DAYS", default=2
 ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_TICKET_BYTES = env.int("ATTACHMENT_MAX_TICKET_BYTES", default=25 * 1024 * 1024)
 ATTACHMENT_MAX_FILES_PER_TICKET = env.int("ATTACHMENT_MAX_FILES_PER_TICKET", default=10)
+
+# --- Audit log (R-SEC-2) ---------------------------------------------------------------
+# The audit reader's export holds at most this many rows (the newest that match); the page
+# asks for a narrower search beyond it (docs/decisions/0006-audit-log.md).
+AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=10_000)

@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from kombu.utils.url import maybe_sanitize_url
 
 from portal import access
 
@@ -48,7 +49,9 @@ def _broker_ok():
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:
-        log.exception("Health check: broker unavailable at %s", settings.CELERY_BROKER_URL)
+        # The address without its password: a log line never holds a secret (issue 10).
+        log.exception("Health check: broker unavailable at %s",
+                      maybe_sanitize_url(settings.CELERY_BROKER_URL))
         return False
 
 
