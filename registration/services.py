@@ -17,7 +17,7 @@ from django.utils import timezone
 from deadlines import clocks, kinds
 from deadlines.days import long_date
 from deadlines.models import Outcome
-from portal import people, permissions
+from portal import audit, people, permissions
 from portal.access import Role, forget_roles
 from portal.models import User
 from portal.notifications import notify
@@ -127,6 +127,9 @@ def submit_request(
     )
     request.save(update_fields=["status", "submitted_at"])
     RequestedIndividual.objects.bulk_create(people_rows)
+    audit.write(user=requester, action="submit", object_type=audit.REGISTRATION,
+                object_id=request.pk, detail=f"{len(checked.providers)} provider(s), "
+                f"{len(people_rows)} individual(s), from the {source}")  # R-SEC-2
     extended = len(people_rows) >= EXTENDED_TARGET_INDIVIDUALS
     clock = clocks.start_clock(
         kinds.REGISTRATION, request, at=now, event="registration request submitted",
@@ -352,6 +355,9 @@ def approve(request, *, by, provider_ids, note=""):
 
     clocks.stop_clock(request, kinds.REGISTRATION.key, outcome=Outcome.MET, at=now,
                       event="approved")
+    audit.write(user=by, action="approve", object_type=audit.REGISTRATION,  # R-SEC-2
+                object_id=request.pk, detail=f"approved rows {sorted(r.pk for r in chosen)}; "
+                f"providers {sorted(p.pk for p in approved_providers)}")
     notify(
         to=request.requester,
         template="registration_approved",
@@ -383,6 +389,8 @@ def deny(request, *, by, reasons, note=""):
     request.providers.update(approved=False)
     clocks.stop_clock(request, kinds.REGISTRATION.key, outcome=Outcome.MET, at=now,
                       event="denied")
+    audit.write(user=by, action="deny", object_type=audit.REGISTRATION,  # R-SEC-2
+                object_id=request.pk, detail=f"{len(texts)} reason(s)")
     notify(
         to=request.requester,
         template="registration_denied",
@@ -412,6 +420,9 @@ def end_membership(membership, *, by, reason=""):
         return locked
     locked.ended_at, locked.ended_by, locked.end_reason = timezone.now(), by, reason[:500]
     locked.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    audit.write(user=by, action="end_membership", object_type=audit.MEMBERSHIP,  # R-SEC-2
+                object_id=locked.pk,
+                detail=f"user {locked.user_id}, provider {locked.provider_id}")
     return locked
 
 
@@ -426,6 +437,8 @@ def escalate_overdue_request(clock, now):
         return
     request.escalate(at=now, due_at=clock.due_at)
     request.save(update_fields=["escalated_at"])
+    audit.write(user=None, action="escalate", object_type=audit.REGISTRATION,  # R-SEC-2
+                object_id=request.pk, detail="past its target date")
     for admin in registration_admins():
         notify(
             to=admin,
