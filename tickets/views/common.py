@@ -249,7 +249,7 @@ def submission_checks(ticket, tracking_number_refusal):
 
 
 @ticket_roles
-@audited("ticket")
+@audited("ticket", action="download")
 def attachment_download(request, pk, attachment_pk):
     """R-SEC-4: files are served only here, to people who may see the ticket."""
     ticket = visible_ticket(request, pk)

@@ -153,6 +153,7 @@ def _clocks_by_ticket(ticket_ids, kinds):
 
 @hfs_staff
 @require_POST
+@audited("extension", id_kwarg="request_pk")
 def decide_extension(request, request_pk):
     from tickets.forms import ExtensionDecisionForm
     from tickets.models import ExtensionRequest

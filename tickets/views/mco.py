@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal import access, exports
 from portal.access import Role
+from portal.audit import audited
 from portal.models import ComplaintType, User
 from tickets import clock_kinds, workflow
 from tickets.models import ExtensionRequest, State, Ticket
@@ -141,6 +142,7 @@ def mco_export(request):
 
 @access.for_roles(Role.MCO, check=can_supervise)
 @require_POST
+@audited("ticket", id_kwarg=None, post_ids=("tickets", "assignee"))
 def assign(request):
     """Supervisors assign several tickets of their MCO to one colleague at once."""
     colleague = User.objects.filter(

@@ -33,6 +33,7 @@ provider_users = access.for_roles(Role.PROVIDER)
 
 
 @provider_users
+@audited("ticket", id_kwarg=None, action="create")
 def start_ticket(request):
     """R-REG-1: only a person with an approved registration may enter a ticket; anyone else
     is told why. The filing window and tracking number are checked before anything else."""

@@ -119,7 +119,7 @@ def decision_page(request, pk):
 
 
 @access.for_roles(Role.PROVIDER, Role.MCO, Role.HFS)
-@audited("ticket")
+@audited("ticket", action="download_decision")
 def decision_download(request, pk):
     ticket = _decided_ticket(request, pk)
     response = HttpResponse(decision_pdf.render(ticket, ticket.decision),
@@ -180,6 +180,7 @@ def investigations(request):
 
 @access.for_roles(Role.HFS)
 @require_POST
+@audited("investigation", id_kwarg="investigation_pk")
 def close_investigation(request, investigation_pk):
     investigation = get_object_or_404(Investigation, pk=investigation_pk)
     form = InvestigationCloseForm(request.POST)
