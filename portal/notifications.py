@@ -48,6 +48,19 @@ def notify(*, to, template, context=None, dedupe_key=None):
     return row
 
 
+def _commit_durably():
+    """The claim commits synchronously, whatever the session's setting: on PostgreSQL a
+    synchronous commit returns only once the WAL up to it is on disk, and the WAL is one
+    sequence, so every transaction committed before it (the deadline sweep's expiries
+    commit asynchronously, deadlines.clocks) is durable too. An e-mail therefore never
+    leaves for an expiry, or any action, that a database crash could still undo."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO ON")
+
+
 def render(notification):
     """The subject and body of a notification, as the recipient will read them."""
     context = {**notification.context, "site_url": settings.SITE_URL}
@@ -61,11 +74,13 @@ def send(pk):
     """Send one notification, at most once: the row is claimed with a conditional update,
     so two workers handed the same id cannot both send it. Returns True when sent."""
     now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=pk, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .filter(_unclaimed(now))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
+    with transaction.atomic():
+        _commit_durably()
+        claimed = (
+            Notification.objects.filter(pk=pk, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .filter(_unclaimed(now))
+            .update(claimed_at=now, attempts=F("attempts") + 1)
+        )
     if claimed != 1:
         return False
     notification = Notification.objects.get(pk=pk)

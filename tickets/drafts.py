@@ -12,12 +12,21 @@ from tickets.models import State, Ticket, TicketAttachment, TicketClaim
 @transaction.atomic
 def create_draft(*, by, provider, mco, complaint_type, dispute_filed_on, tracking_number,
                  internal_process_exhausted, copied_from=None, description=""):
-    return Ticket.objects.create(
+    ticket = Ticket.objects.create(
         created_by=by, provider=provider, mco=mco, complaint_type=complaint_type,
         dispute_filed_on=dispute_filed_on, tracking_number=tracking_number,
         internal_process_exhausted=internal_process_exhausted, copied_from=copied_from,
         description=description,
     )
+    _audit(by, "draft_created", ticket)
+    return ticket
+
+
+def _audit(by, action, ticket, detail=""):
+    from portal import audit
+
+    audit.write(user=by, action=action, object_type=audit.TICKET, object_id=ticket.pk,
+                detail=detail or "draft")
 
 
 def _require_draft(ticket):
@@ -44,6 +53,7 @@ def save_details(ticket, *, description, claims, uses_template, template_name=""
     ])
     ticket.claims.all().delete()
     TicketClaim.objects.bulk_create(TicketClaim(ticket=ticket, **claim) for claim in claims)
+    _audit(ticket.created_by, "draft_saved", ticket, f"draft, {len(claims)} claim(s)")
     return ticket
 
 
@@ -109,6 +119,8 @@ def add_attachments(ticket, files, *, by, role):
     if saved and ticket.state != State.DRAFT:
         ticket.record("attachment_added", by=by, role=role,
                       note=", ".join(a.name for a in saved))
+    elif saved:
+        _audit(by, "attachment_added", ticket, f"draft, {len(saved)} file(s)")
     return saved
 
 

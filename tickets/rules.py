@@ -111,11 +111,40 @@ def check_ready_to_submit(ticket, *, by, on: datetime.date):
     if not ticket.description.strip():
         problems.append("Describe the complaint.")
     claims = list(ticket.claims.all())
+    provider = ticket.provider
+    if not (provider.tax_id and provider.address_key):
+        # R-FILE-7: a provider/facility is its Tax ID and service location, not an NPI.
+        problems.append(
+            "The provider has no Tax ID and service location on record; ask HFS to "
+            "correct its registration before filing."
+        )
     if ticket.uses_claims_template:
+        from tickets.claims_template import MAX_ROWS
+
         if len(claims) < 2:
             problems.append(
                 "The Complaints/Claims-Issue template is for two or more claims; file a "
                 "single claim in the form instead."
+            )
+        if len(claims) > MAX_ROWS:
+            problems.append(
+                f"At most {MAX_ROWS} claims fit in one template; this ticket has "
+                f"{len(claims)}. File the rest on another ticket."
+            )
+        # R-FILE-6: each claim row carries the MCO tracking number of that claim.
+        missing = [str(c.row_number or i + 1) for i, c in enumerate(claims)
+                   if not c.tracking_number.strip()]
+        if missing:
+            problems.append(
+                f"Every claim needs the MCO tracking number of that claim; row(s) "
+                f"{', '.join(missing[:10])}{'…' if len(missing) > 10 else ''} have none."
+            )
+        wrong = [c for c in claims if c.tracking_number.strip()
+                 and not ticket.mco.tracking_number_is_valid(c.tracking_number.strip())]
+        if wrong:
+            problems.append(
+                f"Row {wrong[0].row_number or '?'}: "
+                + tracking_number_refusal(ticket.mco, wrong[0].tracking_number)
             )
     else:
         if ticket.complaint_type.is_about_claims and not claims:

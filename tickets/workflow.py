@@ -101,6 +101,9 @@ def _store_files(ticket, checked, *, by, role, review_party=""):
     if stored is not None:
         stored.extend(saved)
     note = ", ".join(a.name for a in saved)
+    if review_party:  # private to HFS and the party: the shared timeline names no file
+        party = "MCO" if review_party == "mco" else review_party
+        note = f"{len(saved)} file(s) added to the {party}'s review submission."
     ticket.record("attachment_added", by=by, role=role, note=note)
     return saved
 

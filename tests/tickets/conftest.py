@@ -23,6 +23,13 @@ FILED_ON = datetime.date(2026, 9, 25)
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_fresh_folder(settings, tmp_path):
+    """Each test's uploads in its own folder: ticket ids repeat from test to test."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        **settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "uploads")}}}
+
+
+@pytest.fixture(autouse=True)
 def _in_november_2026():
     with time_machine.travel(NOW, tick=True):
         yield

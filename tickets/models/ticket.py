@@ -192,16 +192,22 @@ class Ticket(FSMModelMixin, models.Model):
         """One timeline event. The role is the actor's real one on this ticket (R-SEC-2:
         never what the caller claims); ``role`` is used only for the system and for the
         party a person speaks for where they hold both sides."""
-        from portal import permissions
+        from portal import audit, permissions
         from tickets.models.events import TicketEvent
 
         if by is not None:
             role = permissions.role_on(by, self) or role
-        return TicketEvent.objects.create(
+        event = TicketEvent.objects.create(
             ticket=self, action=action, from_state=self.state, to_state=to_state,
             actor=by, role=role or "system", at=at or timezone.now(), note=note,
             internal=internal,
         )
+        # R-SEC-2: every change, whatever the path (view, admin, command, task, API), in
+        # the same transaction as the event. The detail names the step, never its text.
+        moved = f": {self.state} → {to_state}" if to_state and to_state != self.state else ""
+        audit.write(user=by, action=action, object_type=audit.TICKET, object_id=self.pk,
+                    detail=f"{self.number or 'draft'} as {event.role}{moved}")
+        return event
 
     def open_deadline(self, kind, at, refusal):
         """The running clock of ``kind`` if its due moment has not passed at ``at``
