@@ -77,3 +77,28 @@ def test_the_sweep_skips_sent_notifications():
     row = notifications.notify(to="a@example.test", template="invitation", context=CONTEXT)
     notifications.send(row.pk)
     assert send_pending_notifications() == 0
+
+
+@pytest.mark.postgres
+def test_the_claim_commits_durably_even_in_an_asynchronous_session(db):
+    """Issue 10: an e-mail leaves only after what it announces is durable. The sweep's
+    session commits asynchronously; the claim before sending commits synchronously, which
+    on PostgreSQL flushes every earlier commit too (one WAL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal import notifications
+
+    row = notifications.notify(to="durable@example.test", template="ticket_reminder",
+                               context={"number": "PRP-2027-000001"})
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert notifications.send(row.pk)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+    sql = [q["sql"] for q in queries.captured_queries]
+    first_update = next(i for i, q in enumerate(sql) if q.startswith("UPDATE"))
+    assert any("synchronous_commit TO ON" in q for q in sql[:first_update])

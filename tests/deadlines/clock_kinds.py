@@ -47,3 +47,28 @@ def remind(clock, now):
         context={"kind": clock.kind, "due": clock.due_date.isoformat()},
         dedupe_key=f"clock-{clock.pk}-reminder",
     )
+
+
+POISONED = kinds.register_kind(
+    ClockKind(
+        key="test-poisoned",
+        label="Test: an expiry action that fails for one subject",
+        length=1,
+        unit=Unit.BUSINESS_DAYS,
+        actor="the tester",
+        on_expiry="fail for the subject named in poisoned_subjects, record the others",
+    )
+)
+poisoned_subjects: set[int] = set()
+
+
+@kinds.on_expiry(POISONED.key)
+def fail_for_poisoned(clock, now):
+    """Fault injection: the action raises for a poisoned subject, after writing (its
+    notification must roll back with it)."""
+    notify(to="poisoned@example.test", template="ticket_reminder",
+           context={"number": clock.object_id})
+    if clock.object_id in poisoned_subjects:
+        raise RuntimeError(f"cannot act on subject {clock.object_id}")
+    with _lock:
+        expired_log.append(clock.pk)

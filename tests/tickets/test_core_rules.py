@@ -449,6 +449,16 @@ def test_presenting_after_ten_business_days_marks_the_triage_late(submitted_tick
     assert Clock.objects.get(pk=triage.pk).outcome == Outcome.EXPIRED
 
 
+def test_ticket_windows_expire_without_a_warning(presented_ticket, caplog):
+    import logging
+
+    window = running(presented_ticket, "info_window")
+    with caplog.at_level(logging.WARNING, logger="deadlines.clocks"):
+        clocks.enforce_due_clocks(window.due_at + datetime.timedelta(seconds=1))
+    assert Clock.objects.get(pk=window.pk).outcome == Outcome.EXPIRED
+    assert "no expiry handler" not in caplog.text
+
+
 def test_the_engines_closures_refuse_before_the_due_moment(presented_ticket, mco_staff,
                                                           provider_user):
     """A command calling the engine's transitions early changes nothing."""

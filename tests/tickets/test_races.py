@@ -53,3 +53,42 @@ def test_present_and_close_at_the_same_moment_leave_one_result():
     final = Ticket.objects.get(pk=ticket.pk)
     assert final.state in (State.WITH_MCO, State.CLOSED)
     assert final.events.filter(action__in=["presented", "closed"]).count() == 1
+
+
+def test_concurrent_filers_for_one_provider_never_deadlock():
+    """Issue 10: the action lock takes only the ticket row. Locking the joined provider and
+    MCO rows too crossed with other filings' foreign-key checks (KEY SHARE on the same
+    provider) and failed with "deadlock detected". Six people file at once, five each."""
+    from tests.tickets.conftest import approve, make_draft, make_provider
+
+    restore_migrated_data()
+    load_reference_data()
+    provider = make_provider(8)
+    filers = [factories.provider_user() for _ in range(6)]
+    for user in filers:
+        approve(user, provider)
+    barrier = threading.Barrier(len(filers))
+    errors, filed = [], []
+    lock = threading.Lock()
+
+    def file_five(user):
+        try:
+            barrier.wait()
+            for _ in range(5):
+                ticket = workflow.submit(make_draft(user, provider).pk, by=user)
+                with lock:
+                    filed.append(ticket.number)
+        except Exception as error:  # noqa: BLE001 - every failure is the finding
+            with lock:
+                errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file_five, args=(u,)) for u in filers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(filed) == len(set(filed)) == 30
+    assert Ticket.objects.filter(provider=provider, state=State.SUBMITTED).count() == 30
