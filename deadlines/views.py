@@ -90,3 +90,18 @@ def closure_remove(request, day):
             "Running deadlines that include it have moved back.",
         )
     return redirect("closure_list")
+
+
+@hfs_only
+@require_POST
+def clock_retry(request, clock_pk):
+    """R-CLK-4: HFS puts a clock whose expiry action failed back into the sweep."""
+    from deadlines.clocks import needing_attention, retry_after_attention
+
+    clock = needing_attention().filter(pk=clock_pk).first()
+    if clock is None:
+        raise Http404
+    retry_after_attention(clock)
+    messages.success(request, "The deadline is back in the sweep; it is enforced within a "
+                     "minute.")
+    return redirect("hfs_home")

@@ -53,7 +53,9 @@ EXPECTED = {
     "ticket_respond": {"mco"},
     "ticket_ask_extension": {"mco", "provider"},
     "ticket_message": {"provider", "mco", "hfs"},
-    "ticket_close_incomplete": {"hfs"},
+    "ticket_report_tracking_unknown": {"mco"},
+    "ticket_close_invalid_tracking": {"hfs"},
+    "ticket_close_incomplete": {"hfs", "mco"},
     "extension_queue": {"hfs"},
     "extension_decide": {"hfs"},
     "overdue_responses": {"hfs"},
@@ -80,6 +82,11 @@ EXPECTED = {
     "closure_list": {"hfs"},
     "closure_add": {"hfs"},
     "closure_remove": {"hfs"},
+    "clock_retry": {"hfs"},
+    # R-SEC-2: HFS staff holding portal.read_audit_log (the "Audit readers" group); no
+    # persona holds it (tests/test_audit_log.py opens it with the permission).
+    "audit_log": set(),
+    "audit_log_export": set(),
 }
 
 SAMPLE_KWARGS = {

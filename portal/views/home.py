@@ -29,11 +29,17 @@ def provider_home(request):
 def hfs_home(request):
     from django.utils import timezone
 
+    from deadlines.clocks import needing_attention
     from tickets.models import ExtensionRequest, Investigation, State, Ticket
     from tickets.views.hfs import triage_queryset
 
     waiting = triage_queryset(request.user)
+    attention = list(needing_attention().select_related("content_type")[:20])
+    for clock in attention:
+        clock.ticket = (Ticket.objects.filter(pk=clock.object_id).only("pk", "number").first()
+                        if clock.content_type.model == "ticket" else None)
     return render(request, "portal/home/hfs.html", {
+        "attention": attention,
         "waiting": waiting.count(),
         "overdue": waiting.filter(triage_due_at__lt=timezone.now()).count(),
         "mine": waiting.filter(assigned_to=request.user).count(),

@@ -552,3 +552,26 @@ def test_every_workflow_change_writes_an_audit_row(presented_ticket, mco_staff):
     row = rows.order_by("-pk").first()
     assert row.user == mco_staff and row.action == "information_requested"
     assert "EOB" not in row.detail  # the step is named, never the text
+
+
+def test_hfs_sees_a_deadline_that_could_not_be_enforced_and_retries_it(
+        presented_ticket, mco_staff, hfs_staff, monkeypatch):
+    from deadlines import kinds
+
+    workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB?")
+    clock = running(presented_ticket, "provider_info")
+
+    def broken(clock, now):
+        raise RuntimeError("mail server misconfigured")
+
+    monkeypatch.setitem(kinds._EXPIRY_HANDLERS, "provider_info", broken)  # fault injection
+    clocks.enforce_due_clocks(clock.due_at + datetime.timedelta(seconds=1))
+    client = Client()
+    client.force_login(hfs_staff)
+    home = client.get(reverse("hfs_home")).content.decode()
+    assert "1 deadline could not be enforced" in home and presented_ticket.number in home
+    monkeypatch.undo()
+    client.post(reverse("clock_retry", args=[clock.pk]))
+    assert Clock.objects.get(pk=clock.pk).attention_at is None
+    clocks.enforce_due_clocks(clock.due_at + datetime.timedelta(minutes=1))
+    assert Ticket.objects.get(pk=presented_ticket.pk).close_reason == "no_information"
