@@ -368,3 +368,15 @@ def _record_log_entry(sender, instance, created, raw=False, **kwargs):
 
 post_save.connect(_record_log_entry, sender="admin.LogEntry",
                   dispatch_uid="portal.audit.log_entry")
+
+
+# --- Who reads the log -------------------------------------------------------------------
+
+READ_PERMISSION = "portal.read_audit_log"
+
+
+def can_read(user) -> bool:
+    """HFS portal staff holding ``portal.read_audit_log`` (the "Audit readers" group)."""
+    from portal import access
+
+    return access.is_hfs_staff(user) and user.has_perm(READ_PERMISSION)

@@ -108,12 +108,14 @@ PRIVATE = "private, no-store"
 class PrivateCacheMiddleware:
     """R-SEC-2: no copy of a page that may show PHI is kept by a browser or a proxy.
 
-    Every response to a signed-in person, and every response that varies on the session
-    cookie, is ``Cache-Control: private, no-store``, unless the view set its own
-    Cache-Control (downloads and exports already say the same; the health check says
+    Every response to a signed-in person, and every response that varies on a session the
+    request has (a session cookie came, or something is kept in the session: a sign-in
+    half done, a message), is ``Cache-Control: private, no-store``, unless the view set its
+    own Cache-Control (downloads and exports already say the same; the health check says
     ``never_cache``). Static files (WhiteNoise answers them before this runs) and the public
-    pages an anonymous visitor sees without a session stay cacheable. It sits above
-    ``SessionMiddleware`` so that it sees the ``Vary: Cookie`` that one adds.
+    pages an anonymous visitor without a session sees stay cacheable: every page reads the
+    (empty) session to know who is looking, so ``Vary: Cookie`` alone says nothing. It
+    sits above ``SessionMiddleware`` so that it sees the ``Vary: Cookie`` that one adds.
     """
 
     def __init__(self, get_response):
@@ -126,6 +128,17 @@ class PrivateCacheMiddleware:
         if response.has_header("Cache-Control"):
             return response
         user = getattr(request, "user", None)
-        if getattr(user, "is_authenticated", False) or has_vary_header(response, "Cookie"):
+        if getattr(user, "is_authenticated", False) or (
+            has_vary_header(response, "Cookie") and _has_session(request)
+        ):
             response["Cache-Control"] = PRIVATE
         return response
+
+
+def _has_session(request) -> bool:
+    from django.conf import settings
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or not session.is_empty()

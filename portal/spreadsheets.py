@@ -26,6 +26,7 @@ import contextlib
 import io
 import logging
 import re
+import traceback
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -360,8 +361,12 @@ def read_and_check(
         if found.errors:
             return result_type(errors=found.errors)
         return check_rows(found.rows)
-    except Exception:  # a damaged file must never become a server error
-        log.warning("%s %r could not be read", spec.title, filename, exc_info=True)
+    except Exception as error:  # a damaged file must never become a server error
+        # Neither the file's name nor the error's text (which can quote a cell) is logged:
+        # both may be PHI (issue 10). The size, the error's type and its frames find the bug.
+        log.warning("%s could not be read (%s bytes): %s\n%s", spec.title,
+                    getattr(fileobj, "size", "?"), type(error).__name__,
+                    "".join(traceback.format_tb(error.__traceback__)).rstrip())
         return result_type(errors=[TemplateError(None, None, UNREADABLE)])
 
 

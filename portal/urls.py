@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import home, people, public, reference
+from portal.views import audit, home, people, public, reference
 
 # The admin signs in through allauth (with two-step verification), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -36,6 +36,8 @@ urlpatterns = [
     path(
         "invitation/<uidb64>/<token>/", people.accept_invitation, name="accept_invitation"
     ),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export.xlsx", audit.audit_export, name="audit_log_export"),
     path("mcos/", reference.mco_list, name="mco_list"),
     path("mcos/<slug:slug>/edit/", reference.mco_edit, name="mco_edit"),
     path("closures/", include("deadlines.urls")),
