@@ -234,3 +234,16 @@ def test_a_closed_ticket_offers_a_new_ticket_from_it(provider_client, submitted_
     response = provider_client.post(reverse("ticket_copy", args=[submitted_ticket.pk]))
     draft = Ticket.objects.get(copied_from=submitted_ticket)
     assert response["Location"] == reverse("ticket_edit", args=[draft.pk])
+
+
+def test_a_draft_with_an_error_keeps_the_chosen_file(provider_client, provider_user, provider):
+    """R-SEC-5: the page says nothing is lost; a file input cannot be re-filled, so a file
+    that passes its checks is kept with the draft while the other error is fixed."""
+    ticket = make_draft(provider_user, provider)
+    response = provider_client.post(reverse("ticket_edit", args=[ticket.pk]), details_payload(
+        ticket, member_rin="12", files=SimpleUploadedFile("eob.pdf", PDF)))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "eob.pdf is saved with the draft" in page
+    assert list(ticket.attachments.values_list("name", flat=True)) == ["eob.pdf"]
+    assert "Pat Member" in page  # what was typed is kept too

@@ -196,6 +196,19 @@ def edit_draft(request, pk):
             messages.success(request, "Your draft is saved.")
             return redirect("ticket_edit", ticket.pk)
 
+    if not forms_ok and attachments_form.is_valid():
+        # R-SEC-5: nothing is lost on an error. A browser cannot re-fill a file input, so
+        # files that pass their checks are kept with the draft at once.
+        files = attachments_form.cleaned_data.get("files") or []
+        if files:
+            try:
+                kept = drafts.add_attachments(ticket, files, by=request.user, role="provider")
+            except ValidationError as error:
+                attachment_errors = error.messages
+            else:
+                messages.info(request, f"{_names(kept)} {'is' if len(kept) == 1 else 'are'} "
+                              "saved with the draft; you do not need to choose "
+                              f"{'it' if len(kept) == 1 else 'them'} again.")
     if attachment_errors:
         attachments_form.add_error("files", attachment_errors)
     ticket.refresh_from_db()
@@ -212,6 +225,11 @@ def edit_draft(request, pk):
         ),
         status=400,
     )
+
+
+def _names(attachments):
+    names = [a.name for a in attachments]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _claim_from_row(row):
