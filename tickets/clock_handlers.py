@@ -3,7 +3,7 @@ SPEC §5). Each handler runs inside the sweep's transaction with the ticket's ro
 locked (deadlines.clocks), and calls the same transitions a person's action would."""
 
 from deadlines import clocks, kinds
-from deadlines.days import long_date
+from deadlines.days import long_date, short_date
 from deadlines.models import Outcome
 from tickets import clock_kinds as ck
 from tickets.models import State, Ticket
@@ -101,7 +101,7 @@ def review_period_ended(clock, now):
 def remind_triage(clock, now):
     ticket = Ticket.objects.get(pk=clock.object_id)
     _notify_hfs(ticket, "ticket_triage_reminder", dedupe=f"clock-{clock.pk}-reminder",
-                due=f"{clock.due_date:%b} {clock.due_date.day}, {clock.due_date.year}")
+                due=short_date(clock.due_date))
 
 
 _REMINDED = {

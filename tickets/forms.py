@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from deadlines.days import short_date
 from portal.forms import PortalForm
 from portal.models import MCO, ComplaintType
 from tickets import rules
@@ -316,7 +317,7 @@ class ContestForm(PortalForm):
         if self.responded_on and day < self.responded_on:
             raise forms.ValidationError(
                 "The contact must come after the MCO's response "
-                f"({self.responded_on:%b} {self.responded_on.day}, {self.responded_on.year}): "
+                f"({short_date(self.responded_on)}): "
                 "contact the representative it names first."
             )
         return day

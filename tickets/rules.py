@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from deadlines.calendar import calendar_deadline
-from deadlines.days import long_date
+from deadlines.days import long_date, short_date
 
 # R-FILE-3: no sooner than day 30 and no later than day 60 after the MCO filing.
 WINDOW_OPENS_DAY = 30
 WINDOW_CLOSES_DAY = 60
 
 
-def short_date(day: datetime.date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True)

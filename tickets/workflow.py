@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from deadlines import clocks
+from deadlines.days import short_date, short_datetime
 from deadlines.models import Outcome
 from portal import permissions
 from portal.access import Role
@@ -139,8 +140,7 @@ def action(func):
 def already_moved_message(ticket):
     last = ticket.events.order_by("-at", "-pk").first()
     if ticket.is_closed:
-        when = f" on {timezone.localtime(ticket.closed_at):%b %d, %Y at %I:%M %p}" \
-            if ticket.closed_at else ""
+        when = f" on {short_datetime(ticket.closed_at)}" if ticket.closed_at else ""
         return f"Ticket {ticket} is already closed{when}; nothing was changed."
     by = f" by {last.actor}" if last and last.actor else ""
     return (
@@ -482,9 +482,8 @@ def report_unfinished_resolution(ticket_id, *, by, description):
                             "against.")
     if response.resolve_by >= timezone.localdate():
         raise ActionRefused(
-            f"The MCO has until {response.resolve_by:%B} {response.resolve_by.day}, "
-            f"{response.resolve_by.year} to finish; report it after that date if it is not "
-            "done."
+            f"The MCO has until {short_date(response.resolve_by)} to finish; report it after "
+            "that date if it is not done."
         )
     if not (description or "").strip():
         raise ActionRefused("Describe what is not finished.", field="description")

@@ -109,8 +109,8 @@ def test_provider_files_hfs_presents_and_the_mco_sees_the_ticket(
     sign_in,
     tmp_path,
 ):
-    from deadlines.days import long_date
-    from tickets.rules import filing_window, short_date
+    from deadlines.days import long_date, short_date
+    from tickets.rules import filing_window
 
     sign_in_as(page, portal_data, Role.PROVIDER, sign_in, live_server, "/home/provider/")
     expect(h1(page)).to_have_text("Your provider work")

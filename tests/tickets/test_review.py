@@ -223,7 +223,7 @@ def test_an_unfinished_resolution_opens_an_investigation_on_a_closed_ticket(
     responded, provider_user, hfs_staff
 ):
     workflow.accept(responded.pk, by=provider_user)
-    with pytest.raises(workflow.ActionRefused, match="has until November 20, 2026"):
+    with pytest.raises(workflow.ActionRefused, match="has until Nov 20, 2026"):
         workflow.report_unfinished_resolution(responded.pk, by=provider_user,
                                               description="Not paid.")
     with time_machine.travel(datetime.datetime(2026, 11, 23, 10, tzinfo=CENTRAL)):

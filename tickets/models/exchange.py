@@ -146,7 +146,9 @@ def _refuse(message):
 
 
 def _day(day):
-    return f"{day:%b} {day.day}, {day.year}"
+    from deadlines.days import short_date
+
+    return short_date(day)
 
 
 def ask_for_extension(ticket, *, party, by, circumstances, at):

@@ -564,6 +564,6 @@ class Ticket(FSMModelMixin, models.Model):
 
 
 def short_date(day):
-    from tickets.rules import short_date as format_short_date
+    from deadlines.days import short_date as format_short_date
 
     return format_short_date(day)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from deadlines.days import short_date
 from portal import access, exports
 from portal.access import Role
 from portal.audit import audited
@@ -112,7 +113,7 @@ def extension_text(ticket):
         return f"Requested: {labels[ticket.extension_status]}"
     if ticket.extension_cutoff_due_date:
         day = ticket.extension_cutoff_due_date
-        return f"May be asked until {day:%b} {day.day}, {day.year}"
+        return f"May be asked until {short_date(day)}"
     return ""
 
 
