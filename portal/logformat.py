@@ -22,11 +22,17 @@ MIN_SECRET_LENGTH = 6
 
 
 class RequestIdFilter(logging.Filter):
+    """``record.request_id``: the audit context's, or that of the request the record names
+    (Django logs a 4xx or 5xx response after the middleware has finished)."""
+
     def filter(self, record):
         from portal import audit
 
-        record.request_id = getattr(record, "request_id", None) or (
-            audit.current().request_id or "-"
+        record.request_id = (
+            getattr(record, "request_id", None)
+            or getattr(getattr(record, "request", None), "request_id", None)
+            or audit.current().request_id
+            or "-"
         )
         return True
 
