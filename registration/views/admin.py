@@ -201,6 +201,7 @@ def deny(request, pk):
 
 
 @registration_admins
+@audited("provider")
 def provider_detail(request, pk):
     provider = get_object_or_404(Provider, pk=pk)
     return render(
