@@ -156,3 +156,12 @@ def test_the_readme_totp_one_liner_runs_without_django_set_up():
     assert done.returncode == 0, done.stderr
     expected = {format_hotp_value(hotp_value(secret, n)) for n in range(before, after + 1)}
     assert done.stdout.strip() in expected
+
+
+def test_an_invited_person_is_pointed_to_their_invitation(registration_admin):
+    from portal.people import invite_staff
+
+    invite_staff(inviter=registration_admin, email="nia@hfs.example.test", first_name="Nia",
+                 last_name="New", role="hfs")
+    assert grant_role("nia@hfs.example.test", "registration_admin").endswith(
+        "They set their password from their invitation's link before signing in.")

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from portal import audit
 from portal.access import GROUP_NAMES, LABELS, STAFF_ROLES, Role, forget_roles, roles_of
-from portal.models import MCO, User
+from portal.models import MCO, Invitation, User
 
 #: What may be typed for each role: its key, its group's name or its label, any case.
 GRANTABLE = {Role.HFS, Role.REGISTRATION_ADMIN, Role.MCO}
@@ -116,8 +116,11 @@ def grant(user, role: Role, mco_slug=None) -> str:
     if role in STAFF_ROLES:
         done += " At their next sign-in they set up two-step verification (R-SEC-3)."
     if not user.has_usable_password():
-        done += (" The account has no password yet: they choose one through \"Forgot your "
-                 "password?\" on the sign-in page.")
+        if Invitation.objects.filter(user=user, accepted_at__isnull=True).exists():
+            done += " They set their password from their invitation's link before signing in."
+        else:
+            done += (f" The account has no password yet: set one with `manage.py "
+                     f"changepassword {user.email}`.")
     return done
 
 
