@@ -199,7 +199,10 @@ def submit(ticket_id, *, by):
     now = timezone.now()
     ticket = _run(ticket_id, "submit", by=by, at=now)
     clocks.start_clock(ck.TRIAGE, ticket, at=now, event="ticket submitted")
-    _notify_provider(ticket, "ticket_submitted")
+    # The filer's confirmation; HFS acts next. The provider's other people see the ticket
+    # on their home page (an e-mail to every member per filing fanned out for large ones).
+    notify(to=by, template="ticket_submitted",
+           context={"number": ticket.number, "link": ticket_link(ticket)})
     return ticket
 
 
