@@ -14,8 +14,11 @@ def require_date(day) -> None:
         raise TypeError(f"expected a datetime.date, got {day!r}")
 
 
-def long_date(day: datetime.date) -> str:
-    """A day as people read it in letters and e-mails: "Wednesday, January 6, 2027"."""
+def long_date(day) -> str:
+    """A day as people read it in letters and e-mails: "Wednesday, January 6, 2027". A
+    datetime is first taken to its day in Central time."""
+    if isinstance(day, datetime.datetime):
+        day = _central(day).date()
     return f"{day:%A, %B} {day.day}, {day.year}"
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from deadlines import calendar, closures
+from deadlines.days import long_date
 from deadlines.forms import AddClosureForm, RemoveClosureForm
 from deadlines.models import ClosureChange, ClosureDay
 from deadlines.state_holidays import state_closures
@@ -60,7 +61,7 @@ def closure_add(request):
             day = form.cleaned_data["date"]
             messages.success(
                 request,
-                f"{day:%A, %B} {day.day}, {day.year} is now a closure day. Running deadlines "
+                f"{long_date(day)} is now a closure day. Running deadlines "
                 "that include it have moved.",
             )
             return redirect("closure_list")
@@ -85,7 +86,7 @@ def closure_remove(request, day):
     else:
         messages.success(
             request,
-            f"{day:%A, %B} {day.day}, {day.year} is a business day again"
+            f"{long_date(day)} is a business day again"
             f"{'' if calendar.is_business_day(day) else ' (it is still not a business day)'}. "
             "Running deadlines that include it have moved back.",
         )

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from deadlines import calendar
+from deadlines import calendar, days
 from deadlines.models import Outcome
 
 register = template.Library()
@@ -31,7 +31,7 @@ def describe(clock, now=None):
             Outcome.STOPPED: "Stopped on",
             Outcome.CANCELLED: "Cancelled on",
         }[clock.outcome]
-        return verb, f"{stopped:%b} {stopped.day}, {stopped.year}", "", stopped.isoformat()
+        return verb, days.short_date(stopped.date()), "", stopped.isoformat()
     unit = "business day" if clock.unit == "business" else "day"
     if now > clock.due_at:
         if clock.unit == "business":
@@ -55,7 +55,7 @@ def _iso(moment):
 
 
 def _day(day):
-    return f"{day:%a}, {day:%b} {day.day}, {day.year}"
+    return days.short_date(day, weekday=True)
 
 
 @register.simple_tag
@@ -75,3 +75,31 @@ def clock_label(clock):
         return kinds.get_kind(clock.kind).label
     except LookupError:
         return clock.kind.replace("_", " ").capitalize()
+
+
+# The shared date wordings (deadlines.days) for templates: {{ value|short_date }}. Like
+# Django's ``date`` filter, an empty value gives "".
+
+
+@register.filter
+def short_date(value):
+    """"Dec 8, 2026"."""
+    return days.short_date(value) if value else ""
+
+
+@register.filter
+def short_date_weekday(value):
+    """"Tue, Dec 8, 2026"."""
+    return days.short_date(value, weekday=True) if value else ""
+
+
+@register.filter
+def short_datetime(value):
+    """"Dec 8, 2026 3:05 PM", Central time."""
+    return days.short_datetime(value) if value else ""
+
+
+@register.filter
+def long_date(value):
+    """"Tuesday, December 8, 2026"."""
+    return days.long_date(value) if value else ""

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from deadlines import clocks
+from deadlines.days import short_datetime
 
 
 class Command(BaseCommand):
@@ -47,5 +48,5 @@ class Command(BaseCommand):
 def describe(clock):
     return (
         f"{clock.kind} clock #{clock.pk} on {clock.content_type.model} {clock.object_id}, "
-        f"due {timezone.localtime(clock.due_at):%a %b %d %Y %H:%M %Z}"
+        f"due {short_datetime(clock.due_at)} Central"
     )
