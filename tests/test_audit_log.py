@@ -415,3 +415,34 @@ def test_admin_views_and_changes_are_recorded(client, reference_data, settings):
     assert (change.action, change.object_type, change.object_id) == (
         "admin_change", "auth.group", group.pk)
     assert "Renamed" in change.detail
+
+
+# --- People management -------------------------------------------------------------------
+
+
+def test_inviting_deactivating_and_accepting_are_recorded(client, registration_admin,
+                                                          mco_staff, settings):
+    from portal import people
+    from portal.models import User
+
+    client.force_login(registration_admin)
+    client.post(reverse("people_invite"), {
+        "email": "new.staff@molina.example.test", "first_name": "Nia", "last_name": "Staff",
+        "role": "mco", "mco": factories.mco("molina").pk})
+    invited = User.objects.get(email="new.staff@molina.example.test")
+    client.post(reverse("people_deactivate", args=[mco_staff.pk]))
+    client.post(reverse("people_reactivate", args=[mco_staff.pk]))
+    assert [(e.user, e.action, e.object_type, e.object_id) for e in rows()] == [
+        (registration_admin, "invite", "person", invited.pk),
+        (registration_admin, "deactivate", "person", mco_staff.pk),
+        (registration_admin, "reactivate", "person", mco_staff.pk),
+    ]
+    assert rows()[0].detail == "MCO staff, Molina Healthcare of Illinois"
+
+    client.logout()
+    path = people.invitation_link(invited).removeprefix(settings.SITE_URL)
+    response = client.post(path, {"new_password1": "a-long-new-passw0rd!",
+                                  "new_password2": "a-long-new-passw0rd!"})
+    assert response.status_code == 302
+    (accepted,) = rows(action="accept_invitation")
+    assert (accepted.user, accepted.object_id) == (invited, invited.pk)
