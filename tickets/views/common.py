@@ -23,6 +23,31 @@ def visible_ticket(request, pk):
     )
 
 
+def bound(form_class, auto_id, **options):
+    """How ``post_action`` makes one of its forms from the request; an option that is
+    callable is called with the ticket (``responded_on=lambda ticket: ...``)."""
+    def make(request, ticket):
+        kwargs = {k: v(ticket) if callable(v) else v for k, v in options.items()}
+        return form_class(request.POST, request.FILES, auto_id=auto_id, **kwargs)
+    return make
+
+
+def post_action(request, pk, forms, action, success, arguments):
+    """One POSTed action on a visible ticket: its forms bound to what was sent; invalid,
+    the page again with them (400); valid, the workflow action with ``arguments(data)``,
+    ``data`` being every form's cleaned data merged. Refused, the page again with the
+    forms and the refusal at its field (``act``)."""
+    ticket = visible_ticket(request, pk)
+    made = {name: make(request, ticket) for name, make in forms.items()}
+    if not all(form.is_valid() for form in made.values()):
+        return ticket_page(request, ticket, made, status=400)
+    data = {}
+    for form in made.values():
+        data.update(form.cleaned_data)
+    return act(request, ticket, action, success, forms=made, by=request.user,
+               **arguments(data))
+
+
 def act(request, ticket, action, success, *, forms=None, **kwargs):
     """Run one workflow action on the ticket and come back to its page with the outcome.
 

@@ -25,33 +25,31 @@ from tickets.forms import (
     UnfinishedResolutionForm,
 )
 from tickets.models import Investigation, State, Ticket
-from tickets.views.common import act, refused_page, ticket_page, visible_ticket
+from tickets.views.common import act, bound, post_action, refused_page, ticket_page, visible_ticket
 
 
 @access.for_roles(Role.PROVIDER)
 @require_POST
 @audited("ticket")
 def accept(request, pk):
-    ticket = visible_ticket(request, pk)
-    form = AcceptForm(request.POST, auto_id="accept_%s")
-    if not form.is_valid():
-        return ticket_page(request, ticket, {"accept_form": form}, status=400)
-    return act(request, ticket, workflow.accept, "You accepted the MCO's response; the "
-                "ticket is closed as resolved.", forms={"accept_form": form}, by=request.user)
+    return post_action(
+        request, pk, {"accept_form": bound(AcceptForm, "accept_%s")}, workflow.accept,
+        "You accepted the MCO's response; the ticket is closed as resolved.",
+        lambda data: {},
+    )
 
 
 @access.for_roles(Role.PROVIDER)
 @require_POST
 @audited("ticket")
 def contest(request, pk):
-    ticket = visible_ticket(request, pk)
-    form = ContestForm(request.POST, auto_id="contest_%s",
-                       responded_on=_responded_on(ticket))
-    if not form.is_valid():
-        return ticket_page(request, ticket, {"contest_form": form}, status=400)
-    return act(request, ticket, workflow.contest, "The response is contested. You may ask "
-                "for HFS review within 30 calendar days of the response.",
-                forms={"contest_form": form}, by=request.user, contact=form.cleaned_data)
+    return post_action(
+        request, pk,
+        {"contest_form": bound(ContestForm, "contest_%s", responded_on=_responded_on)},
+        workflow.contest, "The response is contested. You may ask for HFS review within 30 "
+        "calendar days of the response.",
+        lambda data: {"contact": {k: data[k] for k in ("contacted_on", "method", "outcome")}},
+    )
 
 
 def _responded_on(ticket):
@@ -134,14 +132,12 @@ def decision_download(request, pk):
 @require_POST
 @audited("ticket")
 def report_unfinished(request, pk):
-    ticket = visible_ticket(request, pk)
-    form = UnfinishedResolutionForm(request.POST, auto_id="unfinished_%s")
-    if not form.is_valid():
-        return ticket_page(request, ticket, {"unfinished_form": form}, status=400)
-    return act(request, ticket, workflow.report_unfinished_resolution, "Thank you. HFS "
-                "opened an investigation; the ticket itself is not reopened.",
-                forms={"unfinished_form": form}, by=request.user,
-                description=form.cleaned_data["description"])
+    return post_action(
+        request, pk, {"unfinished_form": bound(UnfinishedResolutionForm, "unfinished_%s")},
+        workflow.report_unfinished_resolution,
+        "Thank you. HFS opened an investigation; the ticket itself is not reopened.",
+        lambda data: {"description": data["description"]},
+    )
 
 
 @access.for_roles(Role.HFS)
