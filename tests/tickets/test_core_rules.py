@@ -575,3 +575,32 @@ def test_hfs_sees_a_deadline_that_could_not_be_enforced_and_retries_it(
     assert Clock.objects.get(pk=clock.pk).attention_at is None
     clocks.enforce_due_clocks(clock.due_at + datetime.timedelta(minutes=1))
     assert Ticket.objects.get(pk=presented_ticket.pk).close_reason == "no_information"
+
+
+# --- A refused action keeps what was typed (R-SEC-5) -------------------------------------
+
+
+def test_a_refused_review_submission_keeps_the_statement(in_review, provider_user):
+    client = Client()
+    client.force_login(provider_user)
+    fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 a program", content_type="application/pdf")
+    response = client.post(reverse("ticket_review_submission", args=[in_review.pk]), {
+        "statement": "Our full account of the dispute.", "contacts": "Jo 312-555-0100",
+        "files": fake})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Our full account of the dispute." in page and "scan.pdf" in page
+    assert not TicketAttachment.objects.exists()
+
+
+def test_an_answer_refused_after_the_deadline_is_shown_again_with_its_text(
+        presented_ticket, mco_staff, provider_user):
+    workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB?")
+    with after(running(presented_ticket, "provider_info")):
+        client = Client()
+        client.force_login(provider_user)
+        response = client.post(reverse("ticket_answer_information", args=[presented_ticket.pk]),
+                               {"answer_text": "The EOB is attached."})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The EOB is attached." in page and "ended on" in page
