@@ -1,7 +1,7 @@
 """R-SEC-2: the "Audit readers" group holds ``portal.read_audit_log``, the permission to
 search and export the audit log. No one is in it at first: an administrator adds the HFS
-staff who need it (README, "Reading the audit log"). The page is for HFS portal staff
-only, so the group gives nothing to anyone else.
+staff who need it (docs/decisions/0006-audit-log.md, "Who reads it"). The page is for HFS
+portal staff only, so the group gives nothing to anyone else.
 """
 
 from django.db import migrations
