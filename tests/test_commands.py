@@ -169,3 +169,17 @@ def test_an_invited_person_is_pointed_to_their_invitation(registration_admin):
                  last_name="New", role="hfs")
     assert grant_role("nia@hfs.example.test", "registration_admin").endswith(
         "They set their password from their invitation's link before signing in.")
+
+
+def test_hfs_staff_become_audit_readers(hfs_staff, mco_staff):
+    from portal.audit import can_read
+
+    assert "is not HFS portal staff" in refused(mco_staff.email, "audit_reader")
+    assert grant_role(hfs_staff.email, "audit_reader") == (
+        "analyst@hfs.example.test may now search and export the audit log (Audit readers).")
+    assert can_read(User.objects.get(pk=hfs_staff.pk))
+    assert grant_role(hfs_staff.email, "audit_reader", "--revoke") == (
+        "analyst@hfs.example.test no longer reads the audit log.")
+    assert not can_read(User.objects.get(pk=hfs_staff.pk))
+    assert list(AuditEvent.objects.filter(object_id=hfs_staff.pk).order_by("pk").values_list(
+        "action", "detail")) == [("grant_role", "audit_reader"), ("revoke_role", "audit_reader")]

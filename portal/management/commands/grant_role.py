@@ -2,12 +2,14 @@
 existing account, or take it away (SPEC §1).
 
 The roles are ``hfs`` (HFS portal staff), ``registration_admin`` and ``mco`` (MCO staff,
-with ``--mco`` naming their one MCO). Provider users are never granted by hand: they sign
-up and register, and a registration admin approves them (SPEC §2). The command refuses
-what SPEC §1 forbids: a provider user holding a staff role, MCO staff also holding a state
-role (or working for two MCOs), and taking the role from the last active registration
-admin. Each change is one audit row (R-SEC-2, source ``command:grant_role``) and one line
-of output; a grant or revocation that changes nothing says so and exits 0.
+with ``--mco`` naming their one MCO); ``audit_reader`` puts HFS portal staff in the "Audit
+readers" group, which may search and export the audit log (R-SEC-2). Provider users are
+never granted by hand: they sign up and register, and a registration admin approves them
+(SPEC §2). The command refuses what SPEC §1 forbids: a provider user holding a staff role,
+MCO staff also holding a state role (or working for two MCOs), and taking the role from the
+last active registration admin. Each change is one audit row (R-SEC-2, source
+``command:grant_role``) and one line of output; a grant or revocation that changes nothing
+says so and exits 0.
 """
 
 from django.contrib.auth.models import Group
@@ -23,8 +25,17 @@ GRANTABLE = {Role.HFS, Role.REGISTRATION_ADMIN, Role.MCO}
 STATE_ROLES = {Role.HFS, Role.REGISTRATION_ADMIN}
 
 
-def parse_role(text) -> Role:
+#: Not a role of SPEC §1 but a group of HFS staff: who may read the audit log (R-SEC-2,
+#: migration portal 0006_audit_readers).
+AUDIT_READER = "audit_reader"
+AUDIT_READERS_GROUP = "Audit readers"
+
+
+def parse_role(text):
+    """The ``Role`` named by ``text``, or ``AUDIT_READER``."""
     typed = (text or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if typed in (AUDIT_READER, "audit_readers"):
+        return AUDIT_READER
     for role in Role:
         names = {role.value, GROUP_NAMES[role].lower().replace(" ", "_"),
                  LABELS[role].lower().replace(" ", "_")}
@@ -41,7 +52,7 @@ def parse_role(text) -> Role:
 
 def _choices():
     return "hfs (HFS portal staff), registration_admin (Registration admin), mco (MCO staff, " \
-        "with --mco SLUG)"
+        "with --mco SLUG), audit_reader (HFS portal staff who read the audit log)"
 
 
 def _mco_slugs():
@@ -60,8 +71,10 @@ def find_account(email) -> User:
 
 
 @transaction.atomic
-def grant(user, role: Role, mco_slug=None) -> str:
+def grant(user, role, mco_slug=None) -> str:
     """Give ``role`` to ``user``; returns what was done, in one sentence."""
+    if role == AUDIT_READER:
+        return _grant_audit_reader(user, mco_slug)
     if role not in GRANTABLE:
         raise CommandError(f"{role.label} cannot be granted. Choose one of: {_choices()}.")
     if role is Role.MCO and not mco_slug:
@@ -124,9 +137,38 @@ def grant(user, role: Role, mco_slug=None) -> str:
     return done
 
 
+def _grant_audit_reader(user, mco_slug):
+    if mco_slug:
+        raise CommandError("--mco goes only with the mco role, not with audit_reader.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise CommandError(
+            f"{user.email} is deactivated; reactivate the account on the People page first."
+        )
+    if Role.HFS not in roles_of(user):
+        raise CommandError(
+            f"{user.email} is not HFS portal staff; the audit log is read by HFS portal "
+            "staff only. Grant hfs first."
+        )
+    if user.groups.filter(name=AUDIT_READERS_GROUP).exists():
+        return f"{user.email} is already an audit reader; nothing changed."
+    user.groups.add(Group.objects.get(name=AUDIT_READERS_GROUP))
+    audit.write(user=None, action="grant_role", object_type=audit.PERSON, object_id=user.pk,
+                detail=AUDIT_READER)  # R-SEC-2
+    return f"{user.email} may now search and export the audit log (Audit readers)."
+
+
 @transaction.atomic
-def revoke(user, role: Role) -> str:
+def revoke(user, role) -> str:
     """Take ``role`` from ``user``; returns what was done, in one sentence."""
+    if role == AUDIT_READER:
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.groups.filter(name=AUDIT_READERS_GROUP).exists():
+            return f"{user.email} is not an audit reader; nothing changed."
+        user.groups.remove(Group.objects.get(name=AUDIT_READERS_GROUP))
+        audit.write(user=None, action="revoke_role", object_type=audit.PERSON,
+                    object_id=user.pk, detail=AUDIT_READER)  # R-SEC-2
+        return f"{user.email} no longer reads the audit log."
     if role not in GRANTABLE:
         raise CommandError(f"{role.label} cannot be revoked here. Choose one of: {_choices()}.")
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -160,12 +202,13 @@ def _labels(roles):
 class Command(BaseCommand):
     help = (
         "Grant (or with --revoke, take away) a staff role on an existing account: hfs, "
-        "registration_admin, or mco with --mco SLUG. Provider users register instead."
+        "registration_admin, mco with --mco SLUG, or audit_reader (HFS staff). Provider "
+        "users register instead."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("email", help="The account's e-mail address.")
-        parser.add_argument("role", help="hfs, registration_admin or mco.")
+        parser.add_argument("role", help="hfs, registration_admin, mco or audit_reader.")
         parser.add_argument("--mco", dest="mco", help="For the mco role: the MCO's slug.")
         parser.add_argument("--revoke", action="store_true", dest="take_away",
                             help="Take the role away.")
