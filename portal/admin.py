@@ -97,8 +97,8 @@ class PersonAdmin(admin.ModelAdmin):
 
     @admin.display(description="roles (change with manage.py grant_role)")
     def roles(self, obj):
-        names = [LABELS[ROLE_BY_GROUP[g.name]] for g in obj.groups.all() if g.name in
-                 ROLE_BY_GROUP]
+        names = [LABELS[ROLE_BY_GROUP[g.name]] if g.name in ROLE_BY_GROUP else g.name
+                 for g in obj.groups.all()]
         return ", ".join(sorted(names)) or "—"
 
     @admin.action(description="Deactivate the selected people (ends their sessions)")
