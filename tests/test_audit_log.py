@@ -446,3 +446,58 @@ def test_inviting_deactivating_and_accepting_are_recorded(client, registration_a
     assert response.status_code == 302
     (accepted,) = rows(action="accept_invitation")
     assert (accepted.user, accepted.object_id) == (invited, invited.pk)
+
+
+# --- @audited ----------------------------------------------------------------------------
+
+
+def _call(view, user, method="post", **kwargs):
+    request = getattr(RequestFactory(), method)("/tickets/5/x/", REMOTE_ADDR="10.1.1.1")
+    request.user = user
+    with audit.bound(audit.request_context(request)):
+        return view(request, **kwargs)
+
+
+def test_an_action_that_records_itself_gets_no_second_row(hfs_staff):
+    from django.http import HttpResponse
+
+    @audit.audited("ticket")
+    def present(request, pk):
+        audit.write(user=request.user, action="presented", object_type="ticket", object_id=pk)
+        return HttpResponse(status=302)
+
+    _call(present, hfs_staff, pk=5)
+    assert [(e.action, e.object_id, e.ip_address) for e in rows()] == [
+        ("presented", 5, "10.1.1.1")]
+
+
+def test_a_refused_action_is_one_change_row(hfs_staff):
+    from django.http import HttpResponse
+
+    @audit.audited("ticket")
+    def present(request, pk):
+        try:
+            with transaction.atomic():
+                audit.write(user=request.user, action="presented", object_type="ticket",
+                            object_id=pk)
+                raise RuntimeError("refused")
+        except RuntimeError:
+            return HttpResponse("nothing was changed")
+
+    _call(present, hfs_staff, pk=5)
+    assert [(e.action, e.object_id, e.status) for e in rows()] == [("change", 5, 200)]
+
+
+def test_a_form_to_create_is_no_row_and_its_post_names_the_new_record(hfs_staff):
+    from django.http import HttpResponse, HttpResponseRedirect
+
+    @audit.audited("ticket", id_kwarg=None, action="create")
+    def start(request):
+        if request.method == "GET":
+            return HttpResponse("the form")
+        return HttpResponseRedirect(reverse("ticket_edit", args=[77]))
+
+    _call(start, hfs_staff, method="get")
+    assert not rows()
+    _call(start, hfs_staff)
+    assert [(e.action, e.object_id) for e in rows()] == [("create", 77)]
