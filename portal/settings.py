@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "deadlines",
     "registration",
     "tickets",
+    "reports",
 ]
 
 MIDDLEWARE = [
