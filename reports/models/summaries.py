@@ -1,4 +1,4 @@
-"""Summary tables (docs/decisions/0007-report-summaries.md).
+"""Summary tables (docs/decisions/0008-report-summaries.md).
 
 ``MonthlyCount`` and ``MonthlyDuration`` are what the report pages read: a few thousand rows
 a year whatever the number of tickets. ``TicketFact`` remembers what each ticket contributes
