@@ -31,6 +31,10 @@ def navigation(request):
         items.append(("Registrations", reverse("registration_queue")))
     if access.can_manage_people(user):
         items.append(("People", reverse("people_list")))
+    from portal import audit
+
+    if audit.can_read(user):
+        items.append(("Audit log", reverse("audit_log")))
     items.append(("Account", reverse("account_settings")))
     path = request.path
     nav = [

@@ -16,6 +16,10 @@ def restore():
             group.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+    readers = importlib.import_module("portal.migrations.0006_audit_readers")
+    group, _ = Group.objects.get_or_create(name=readers.GROUP)
+    group.permissions.add(Permission.objects.get(content_type__app_label=readers.PERMISSION[0],
+                                                 codename=readers.PERMISSION[1]))
     reasons = importlib.import_module("registration.migrations.0002_denial_reasons").REASONS
     for position, text in enumerate(reasons):
         DenialReason.objects.get_or_create(text=text, defaults={"position": position})
