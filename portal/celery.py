@@ -24,6 +24,9 @@ def _schedule_periodic_tasks(sender, **kwargs):
         settings.DEADLINE_SWEEP_SECONDS, sender.signature("deadlines.enforce_due_clocks"),
         name="enforce due clocks",
     )
+    sender.add_periodic_task(
+        900, sender.signature("jobs.delete_expired_files"), name="delete expired export files",
+    )
 
 
 # R-SEC-2: a task's audit rows and log lines say which task wrote them (source

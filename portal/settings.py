@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "registration",
     "tickets",
     "reports",
+    "jobs",
 ]
 
 MIDDLEWARE = [

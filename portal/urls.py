@@ -43,6 +43,7 @@ urlpatterns = [
     path("closures/", include("deadlines.urls")),
     path("registration/", include("registration.urls")),
     path("tickets/", include("tickets.urls")),
+    path("jobs/", include("jobs.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal import access
 
-OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.")
+OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.", "jobs.")
 ALL = {"provider", "mco", "hfs", "registration_admin", "stranger"}
 
 # url name -> the personas who may open it ("public" = anyone, signed in or not).
@@ -87,6 +87,11 @@ EXPECTED = {
     # persona holds it (tests/test_audit_log.py opens it with the permission).
     "audit_log": set(),
     "audit_log_export": set(),
+    # Issue 11: a person's own export jobs (someone else's job is 404: tests/test_jobs.py).
+    "job_list": ALL,
+    "job_status": ALL,
+    "job_status_json": ALL,
+    "job_download": ALL,
 }
 
 SAMPLE_KWARGS = {

@@ -1,0 +1,20 @@
+"""Background jobs: long work (an export of many rows) never runs inside a request.
+
+The public functions, for any app::
+
+    from jobs import register, start, status
+
+    register("tickets.search_export", export_tickets, label="All tickets export")
+    job = start("tickets.search_export", {"q": "MOL-1"}, request.user,
+                return_url=request.get_full_path())
+    return redirect(job)            # the status page, with its progress bar
+    status(job)                     # the same as the page's JSON: status, percent, rows...
+
+See ``jobs.registry.register`` for the function a kind runs, and
+docs/decisions/0009-background-jobs.md for why.
+"""
+
+from jobs.registry import JobFailed, is_registered, register, unregister
+from jobs.service import start, status
+
+__all__ = ["JobFailed", "is_registered", "register", "start", "status", "unregister"]

@@ -1,0 +1,67 @@
+"""Starting a job and reading its state (the public ``jobs.start`` and ``jobs.status``).
+
+Nothing here imports the models at import time: ``jobs`` is imported while Django loads
+its apps.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from jobs import registry
+
+
+def start(kind: str, params: dict | None, user, *, label: str = "", return_url: str = ""):
+    """Queue a job of ``kind`` for ``user`` and return it (a ``jobs.models.Job``).
+
+    ``params``: JSON-serialisable values (strings, numbers, lists, dicts; dates and
+    decimals are written as text) that the kind's function reads as ``job.params``.
+    ``label``: what the status page calls it (default: the kind's label). ``return_url``:
+    the page (a path on this site) to start it again from; anything else is dropped.
+
+    The worker is asked to run it once the current transaction commits (at once outside
+    one). With ``CELERY_TASK_ALWAYS_EAGER`` (the tests) it runs in this process then; in a
+    test's transaction, wrap the call in ``django_capture_on_commit_callbacks(execute=True)``
+    or call ``jobs.runner.run(job.pk)``. An unknown ``kind`` is a ``LookupError``.
+    """
+    from jobs.models import Job
+    from jobs.tasks import run_job
+
+    spec = registry.get(kind)
+    if not getattr(user, "is_authenticated", False):
+        raise ValueError("A job is started by a signed-in person.")
+    if return_url and not (
+        return_url.startswith("/")
+        and url_has_allowed_host_and_scheme(return_url, allowed_hosts=None)
+    ):
+        return_url = ""
+    job = Job.objects.create(kind=kind, label=(label or spec.label)[:200], params=params or {},
+                             requested_by=user, return_url=return_url[:1000])
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+def status(job) -> dict:
+    """What the status page shows, as plain values (its JSON answer too):
+
+    ``{"id", "status" (queued/running/done/failed), "status_label", "percent",
+    "rows_done", "rows_total", "text" (one sentence for a person), "finished" (bool),
+    "download_url" (when the file can be downloaded, else None), "filename", "expired"}``.
+    """
+    from jobs.text import describe
+
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "percent": job.progress,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "text": describe(job),
+        "finished": job.is_finished,
+        "expired": job.is_expired,
+        "download_url": reverse("job_download", args=[job.pk]) if job.can_download else None,
+        "filename": job.filename if job.can_download else "",
+    }

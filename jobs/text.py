@@ -1,0 +1,33 @@
+"""A job's state in one sentence, for its page and its JSON (the same words in both)."""
+
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from deadlines.days import short_datetime
+
+
+def _rows(job):
+    if job.rows_total is None:
+        return f"{job.rows_done:,} rows so far"
+    return f"{job.rows_done:,} of {job.rows_total:,} rows"
+
+
+def describe(job) -> str:
+    status = job.Status
+    if job.status == status.QUEUED:
+        return "Waiting to start. This page updates by itself."
+    if job.status == status.RUNNING:
+        return f"Running: {_rows(job)} ({job.progress}%)."
+    if job.status == status.FAILED:
+        reason = job.error or "Something went wrong while making the file."
+        return f"It failed. {reason} Start it again; if it fails again, tell the portal team " \
+               f"(job {job.pk})."
+    if job.is_expired:
+        when = job.file_deleted_at or job.expires_at
+        return (f"The file was deleted on {short_datetime(when)}: files are kept only for a "
+                "while. Start it again to get a fresh one.")
+    rows = f"{job.rows_total:,} rows, " if job.rows_total is not None else ""
+    size = filesizeformat(job.size or 0)
+    until = (f" It can be downloaded until {short_datetime(job.expires_at)}."
+             if job.expires_at and job.expires_at > timezone.now() else "")
+    return f"Ready: {job.filename} ({rows}{size}).{until}"
