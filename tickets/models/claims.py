@@ -1,6 +1,7 @@
 """Claims of a ticket: one for a single complaint, up to 100 from the claims template."""
 
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class TicketClaim(models.Model):
@@ -20,6 +21,11 @@ class TicketClaim(models.Model):
 
     class Meta:
         ordering = ["row_number", "pk"]
+        indexes = [
+            # Find any ticket by a claim's tracking number or member RIN (issue 11).
+            models.Index(Upper("tracking_number"), name="claim_tracking_upper_idx"),
+            models.Index(fields=["member_rin"], name="claim_member_rin_idx"),
+        ]
 
     def __str__(self):
         return f"Claim {self.claim_number}"

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -164,6 +165,17 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["mco", "state"], name="ticket_mco_state_idx"),
             models.Index(fields=["provider", "state"], name="ticket_provider_state_idx"),
             models.Index(fields=["-created_at"], name="ticket_created_idx"),
+            # Find any ticket (issue 11, tickets/search.py): the search by tracking number
+            # (iexact compares UPPER()), and each sort order of the All-tickets page read
+            # in order from an index. The description's full-text GIN index is PostgreSQL's
+            # only, made by migration 0007 (SQLite has no GIN).
+            models.Index(Upper("tracking_number"), name="ticket_tracking_upper_idx"),
+            models.Index(fields=["submitted_at", "id"], name="ticket_submitted_idx"),
+            models.Index(fields=["closed_at", "id"], name="ticket_closed_idx"),
+            models.Index(F("closed_at").desc(nulls_last=True), F("id").desc(),
+                         name="ticket_closed_desc_idx"),
+            models.Index(fields=["submitted_at"], name="ticket_sanction_idx",
+                         condition=Q(sanction_candidate_at__isnull=False)),
         ]
 
     def __str__(self):
