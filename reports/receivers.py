@@ -1,4 +1,5 @@
-"""Which tickets changed since the summaries were last refreshed (docs/decisions/0008-report-summaries.md).
+"""Which tickets changed since the summaries were last refreshed
+(docs/decisions/0008-report-summaries.md).
 
 Every change to a ticket — a person's action, the deadline sweep, an extension, an
 investigation — writes a timeline event through ``Ticket.record`` in the change's own
