@@ -1,34 +1,41 @@
 """Find any ticket (issue 11): the indexes of the All-tickets page (tickets/search.py).
 
-The B-tree indexes are declared on the models. The description's full-text index is a GIN
-index on the same ``to_tsvector('english', description)`` expression the search filters on
-(``tickets.search.description_vector``); GIN is PostgreSQL's only, so it is made here on
-PostgreSQL and not at all on SQLite (where the search falls back to ``icontains``). It is
-not in the models' state, so ``makemigrations`` neither sees nor drops it.
+The B-tree indexes are declared on the models. Two are made here on PostgreSQL only, and
+not at all on SQLite, which has neither: the description's full-text GIN index, on the same
+``to_tsvector('english', description)`` expression the search filters on
+(``tickets.search.description_vector``; SQLite falls back to ``icontains``), and the order
+"closed, newest first, open tickets last" (``closed_at DESC NULLS LAST, id DESC``). They
+are not in the models' state, so ``makemigrations`` neither sees nor drops them.
 """
 
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-FTS_INDEX = "ticket_description_fts_idx"
 
 
-def _fts_index():
+def _postgresql_indexes():
     from django.contrib.postgres.indexes import GinIndex
     from django.contrib.postgres.search import SearchVector
 
-    return GinIndex(SearchVector("description", config="english"), name=FTS_INDEX)
+    return [
+        GinIndex(SearchVector("description", config="english"),
+                 name="ticket_description_fts_idx"),
+        models.Index(models.F("closed_at").desc(nulls_last=True), models.F("id").desc(),
+                     name="ticket_closed_desc_idx"),
+    ]
 
 
-def add_fts_index(apps, schema_editor):
+def add_postgresql_indexes(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("tickets", "Ticket"), _fts_index())
+        for index in _postgresql_indexes():
+            schema_editor.add_index(apps.get_model("tickets", "Ticket"), index)
 
 
-def remove_fts_index(apps, schema_editor):
+def remove_postgresql_indexes(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("tickets", "Ticket"), _fts_index())
+        for index in _postgresql_indexes():
+            schema_editor.remove_index(apps.get_model("tickets", "Ticket"), index)
 
 
 class Migration(migrations.Migration):
@@ -55,10 +62,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(models.OrderBy(models.F('closed_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='ticket_closed_desc_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='ticket',
             index=models.Index(condition=models.Q(('sanction_candidate_at__isnull', False)), fields=['submitted_at'], name='ticket_sanction_idx'),
         ),
         migrations.AddIndex(
@@ -69,5 +72,5 @@ class Migration(migrations.Migration):
             model_name='ticketclaim',
             index=models.Index(fields=['member_rin'], name='claim_member_rin_idx'),
         ),
-        migrations.RunPython(add_fts_index, remove_fts_index, elidable=False),
+        migrations.RunPython(add_postgresql_indexes, remove_postgresql_indexes, elidable=False),
     ]

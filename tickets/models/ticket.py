@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -167,13 +167,12 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["-created_at"], name="ticket_created_idx"),
             # Find any ticket (issue 11, tickets/search.py): the search by tracking number
             # (iexact compares UPPER()), and each sort order of the All-tickets page read
-            # in order from an index. The description's full-text GIN index is PostgreSQL's
-            # only, made by migration 0007 (SQLite has no GIN).
+            # in order from an index. Two more are PostgreSQL's only, made by migration
+            # 0007: the description's full-text GIN index, and "closed, newest first,
+            # open tickets last" (SQLite has neither GIN nor NULLS LAST in an index).
             models.Index(Upper("tracking_number"), name="ticket_tracking_upper_idx"),
             models.Index(fields=["submitted_at", "id"], name="ticket_submitted_idx"),
             models.Index(fields=["closed_at", "id"], name="ticket_closed_idx"),
-            models.Index(F("closed_at").desc(nulls_last=True), F("id").desc(),
-                         name="ticket_closed_desc_idx"),
             models.Index(fields=["submitted_at"], name="ticket_sanction_idx",
                          condition=Q(sanction_candidate_at__isnull=False)),
         ]
