@@ -1,4 +1,5 @@
-"""The Celery application. Beat runs the outbox and the deadline sweeps (R-CLK-4)."""
+"""The Celery application. Beat runs the outbox and the deadline sweeps (R-CLK-4), and
+refreshes the report summaries (docs/decisions/0008)."""
 
 import os
 
@@ -23,6 +24,10 @@ def _schedule_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         settings.DEADLINE_SWEEP_SECONDS, sender.signature("deadlines.enforce_due_clocks"),
         name="enforce due clocks",
+    )
+    sender.add_periodic_task(
+        settings.REPORTS_REFRESH_SECONDS, sender.signature("reports.refresh_summaries"),
+        name="refresh report summaries",
     )
     sender.add_periodic_task(
         900, sender.signature("jobs.delete_expired_files"), name="delete expired export files",

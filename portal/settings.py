@@ -143,6 +143,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # How often the beat jobs run, in seconds.
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=60)
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+REPORTS_REFRESH_SECONDS = env.int("REPORTS_REFRESH_SECONDS", default=300)
 
 # --- Accounts (django-allauth) --------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
