@@ -37,6 +37,69 @@ class UswdsBoundField(BoundField):
         return attrs
 
 
+def error_anchor(bound_field):
+    """The id an error summary links to: the control itself, or a group's first choice
+    (radio buttons and checkboxes have one id each; the group has none)."""
+    if bound_field.is_hidden:
+        return ""
+    if bound_field.use_fieldset:
+        for choice in bound_field.subwidgets:
+            return choice.id_for_label
+        return ""
+    return bound_field.id_for_label or bound_field.auto_id or ""
+
+
+def _short_label(label):
+    return str(label or "").strip().rstrip(".:")
+
+
+def error_summary_items(*forms, row_label="Row"):
+    """Every error of ``forms`` (forms or formsets), in page order, for one error summary:
+    ``{"label", "message", "href", "text"}``. A field's error names the field (its
+    ``summary_label`` when a long label has one) and links to it; an error of the whole form
+    has no link. Marks each form as summarised, so the form's own template does not show a
+    second summary."""
+    items = []
+    for form in forms:
+        if form is None:
+            continue
+        form.error_summary_shown = True
+        if hasattr(form, "management_form"):  # a formset
+            label = getattr(form, "row_label", row_label)
+            for message in form.non_form_errors():
+                items.append(_item("", "", message, ""))
+            for number, row in enumerate(form.forms, start=1):
+                row.error_summary_shown = True
+                items.extend(_form_items(row, prefix=f"{label} {number}"))
+            continue
+        items.extend(_form_items(form))
+    return items
+
+
+def _form_items(form, prefix=""):
+    if not form.is_bound or not form.errors:
+        return []
+    items = [_item(prefix, "", m, "") for m in form.non_field_errors()]
+    for name in form.fields:
+        bound = form[name]
+        anchor = error_anchor(bound)
+        for message in bound.errors:
+            label = getattr(bound.field, "summary_label", None) or bound.label
+            items.append(_item(prefix, _short_label(label), message,
+                               f"#{anchor}" if anchor else ""))
+    return items
+
+
+def _item(prefix, label, message, href):
+    """One line of the summary: the field's name, then the message (which may name the
+    field already: "Enter first name."); a formset's row first ("Person 2: ...")."""
+    message = str(message)
+    text = message if not label or label.lower() in message.lower() else f"{label}: {message}"
+    if prefix:
+        text = f"{prefix}: {text}"
+    return {"label": label, "message": message, "href": href, "text": text}
+
+
 class NamedRequiredMessagesMixin:
     """R-SEC-5: a missing value is named: "Enter your phone number.", "Choose the MCO."
     instead of Django's "This field is required." (a message set on the field wins)."""

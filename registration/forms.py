@@ -159,6 +159,7 @@ class IndividualForm(PortalForm):
 
 IndividualFormSet = forms.formset_factory(IndividualForm, extra=0, max_num=200,
                                           validate_max=True)
+IndividualFormSet.row_label = "Person"  # the error summary's "Person 2: Enter ..."
 
 
 class ApproveForm(PortalForm):

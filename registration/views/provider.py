@@ -1,6 +1,8 @@
 """The person registering: a request for one provider or many (the template), its status,
 and copying a denied request into a new one (R-REG-1..5)."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -104,6 +106,10 @@ def _submit(request, copied_from):
     provider_form = ProviderForm(request.POST)
     upload_form = TemplateUploadForm(request.POST, request.FILES)
     individuals = IndividualFormSet(request.POST, prefix="people")
+    if not individuals.management_form.is_valid():
+        # The page always sends a numeric count of people rows; a missing or non-numeric
+        # one is a bad request (as Django's own management form treats it), never a 500.
+        return _people_count_refused(request, copied_from)
     template_errors = []
     kept = None
     providers = []
@@ -125,6 +131,10 @@ def _submit(request, copied_from):
                 kept = (upload.name, providers)
             else:
                 template_errors = [str(e) for e in result.errors]
+                count = len(template_errors)
+                upload_form.add_error("template_file", (
+                    f"Your template has {count} problem{'' if count == 1 else 's'}, listed "
+                    "above. Fix them in the file and upload it again."))
                 valid = False
         else:
             kept = kept_rows(upload_form.data.get("kept"))
@@ -186,14 +196,23 @@ def _submit(request, copied_from):
     )
 
 
-def _more_rows(request, copied_from, kept):
+_PERSON_FIELD = re.compile(r"^people-(\d{1,3})-(?:name|email|relationship)$")
+
+
+def _posted_people(post):
+    """The people rows as typed, found by their fields' names (never by the posted count),
+    at most 197 so that three more rows still fit."""
+    numbers = sorted({int(m.group(1)) for key in post if (m := _PERSON_FIELD.match(key))})
+    return [
+        {key: post.get(f"people-{i}-{key}", "") for key in ("name", "email", "relationship")}
+        for i in numbers[:197]
+    ]
+
+
+def _more_rows(request, copied_from, kept, *, extra_rows=3, status=200, **context):
     """The same page with three more rows for people, everything typed kept, no errors."""
     post = request.POST
-    total = int(post.get("people-TOTAL_FORMS") or 0)
-    people = [
-        {key: post.get(f"people-{i}-{key}", "") for key in ("name", "email", "relationship")}
-        for i in range(min(total, 197))
-    ]
+    people = _posted_people(post)
     return render(
         request,
         "registration/new.html",
@@ -204,12 +223,29 @@ def _more_rows(request, copied_from, kept):
             "upload_form": TemplateUploadForm(
                 initial={"kept": keep_rows(*kept) if kept else post.get("kept", "")}
             ),
-            "individuals": IndividualFormSet(initial=people + [{}] * 3, prefix="people"),
+            "individuals": IndividualFormSet(
+                initial=people + [{}] * max(extra_rows, MIN_INDIVIDUAL_ROWS - len(people)),
+                prefix="people",
+            ),
             "kept": kept or kept_rows(post.get("kept")),
             "copied_from": copied_from,
             "template_errors": [],
             "focus_rows": True,
+            **context,
         },
+        status=status,
+    )
+
+
+def _people_count_refused(request, copied_from):
+    """400: the posted count of people rows is missing or not a number. The page comes
+    back with everything typed and says why nothing was submitted."""
+    return _more_rows(
+        request, copied_from, None, extra_rows=0, status=400, focus_rows=False,
+        people_count_error=(
+            "The page was sent without a valid count of the people rows, so nothing was "
+            "submitted. Check the people below and submit the request again."
+        ),
     )
 
 

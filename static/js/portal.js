@@ -33,3 +33,28 @@
     }
   });
 })();
+
+/* The error summary (templates/components/error_summary.html). After a failed submit the
+ * page opens with focus on the summary (data-error-summary, tabindex="-1"), so a screen
+ * reader reads the problems first and a keyboard user starts from there; each link moves
+ * focus to its field and scrolls the field's label into view. */
+(function () {
+  "use strict";
+  function followLink(event) {
+    var link = event.target.closest ? event.target.closest('a[href^="#"]') : null;
+    if (!link) { return; }
+    var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!target) { return; }
+    event.preventDefault();
+    var group = target.closest(".usa-form-group, .usa-fieldset") || target;
+    group.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var summaries = document.querySelectorAll("[data-error-summary]");
+    for (var i = 0; i < summaries.length; i += 1) {
+      summaries[i].addEventListener("click", followLink);
+    }
+    if (summaries.length) { summaries[0].focus(); }
+  });
+})();
