@@ -14,12 +14,15 @@ def navigation(request):
     items = []
     if Role.PROVIDER in roles:
         items.append(("My provider work", reverse("provider_home")))
+        items.append(("All tickets", reverse("ticket_search")))
         items.append(("File a ticket", reverse("ticket_start")))
         items.append(("Register a provider", reverse("registration_new")))
     if Role.MCO in roles:
         items.append(("MCO queue", reverse("mco_queue")))
+        items.append(("All tickets", reverse("ticket_search")))
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
+        items.append(("All tickets", reverse("ticket_search")))
         items.append(("Triage", reverse("triage_queue")))
         items.append(("Extensions", reverse("extension_queue")))
         items.append(("Overdue responses", reverse("overdue_responses")))

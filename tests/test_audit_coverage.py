@@ -55,6 +55,9 @@ NOT_ONE_RECORD = {
     "investigations": "a queue",
     "mco_queue": "a queue (its export is recorded: mco_export)",
     "registration_queue": "a queue",
+    "ticket_search": "a search over many tickets: one 'search' row (tickets/views/search.py)",
+    "ticket_search_export": "starts an export job: one 'export' row naming the job; its "
+                            "download is recorded too (tests/test_jobs.py)",
 }
 
 

@@ -92,6 +92,9 @@ EXPECTED = {
     "job_status": ALL,
     "job_status_json": ALL,
     "job_download": ALL,
+    # Issue 11: find any ticket, each party within what it may see (R-SEC-1).
+    "ticket_search": {"provider", "mco", "hfs"},
+    "ticket_search_export": {"provider", "mco", "hfs"},
 }
 
 SAMPLE_KWARGS = {

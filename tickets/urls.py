@@ -1,12 +1,14 @@
 from django.urls import path
 
-from tickets.views import actions, common, hfs, mco, provider, review
+from tickets.views import actions, common, hfs, mco, provider, review, search
 
 urlpatterns = [
     path("new/", provider.start_ticket, name="ticket_start"),
     path("new/window/", provider.filing_window, name="ticket_filing_window"),
     path("claims-template.xlsx", provider.claims_template_download,
          name="ticket_claims_template"),
+    path("all/", search.all_tickets, name="ticket_search"),
+    path("all/export/", search.export, name="ticket_search_export"),
     path("triage/", hfs.triage_queue, name="triage_queue"),
     path("extensions/", hfs.extension_queue, name="extension_queue"),
     path("extensions/<int:request_pk>/decide/", hfs.decide_extension,
