@@ -169,6 +169,106 @@ class InviteForm(PortalForm):
 
 
 class MCOForm(PortalModelForm):
+    """An MCO and its tracking-number format (R-FILE-4). Besides the pattern itself: real
+    examples the portal proposes a pattern from (and checks the pattern against on save),
+    and a number to try against the pattern (never saved)."""
+
+    examples = forms.CharField(
+        label="Examples of real tracking numbers", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line. The portal proposes a pattern that fits them all: digits "
+        "become “that many digits”, letters that are the same in every example stay as "
+        "typed, letters that differ become “that many letters”, and hyphens, slashes and "
+        "spaces stay as typed.",
+    )
+    test_number = forms.CharField(
+        label="Try a tracking number", required=False, max_length=60,
+        help_text="Type a number to see whether the pattern accepts it. Not saved.",
+    )
+
     class Meta:
         model = MCO
-        fields = ["name", "short_name", "tracking_pattern", "tracking_example", "is_active"]
+        fields = ["name", "short_name", "is_active", "tracking_pattern", "tracking_format",
+                  "tracking_example"]
+        labels = {"is_active": "Accepting tickets"}
+        help_texts = {
+            "tracking_pattern": (
+                "A regular expression the whole number must match. <code>[0-9]{7}</code> "
+                "means 7 digits, <code>[A-Z]{2}</code> 2 capital letters; other characters "
+                "must appear as typed. Leave it blank when the format is not known: then any "
+                "number that is not blank is accepted."
+            ),
+        }
+
+    field_order = ["name", "short_name", "is_active", "examples", "tracking_pattern",
+                   "tracking_format", "tracking_example", "test_number"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tracking_pattern"].widget.attrs.update(
+            {"spellcheck": "false", "autocomplete": "off", "class": "portal-code"})
+        self.fields["test_number"].widget.attrs.update({
+            "autocomplete": "off", "data-pattern-test": self["tracking_pattern"].auto_id,
+            "aria-describedby": f"{self['test_number'].auto_id}_helptext tracking-test-result",
+        })
+
+    def clean_examples(self):
+        from portal import tracking_formats
+
+        return tracking_formats.parse_examples(self.cleaned_data.get("examples", ""))
+
+    def clean(self):
+        data = super().clean()
+        pattern, examples = data.get("tracking_pattern"), data.get("examples") or []
+        if pattern and examples and "tracking_pattern" not in self.errors:
+            from portal import tracking_formats
+
+            misfits = [e for e in examples if not tracking_formats.matches(pattern, e)]
+            if misfits:
+                self.add_error("examples", (
+                    f"The pattern does not accept {_listed(misfits)}. Fix the pattern, or "
+                    "press “Propose a pattern” to have one made from these examples."))
+        return data
+
+    def test_result(self):
+        """(matches, sentence) for the number to try, or None when there is none."""
+        from portal import tracking_formats
+
+        number = (self.data.get("test_number") or "").strip()
+        pattern = (self.data.get("tracking_pattern") or "").strip()
+        if not number:
+            return None
+        try:
+            fits = tracking_formats.matches(pattern, number)
+        except tracking_formats.FormatError:
+            return False, f"{number} cannot be tried: the pattern is not valid (see above)."
+        if not pattern:
+            return True, f"{number} is accepted: with no pattern, any number is."
+        if fits:
+            return True, f"{number} matches the pattern."
+        return False, f"{number} does not match the pattern."
+
+    def with_proposal(self):
+        """A copy of the posted form with the pattern (and its words, and an example)
+        proposed from the examples; or this form with the reason on the examples."""
+        from portal import tracking_formats
+
+        examples = tracking_formats.parse_examples(self.data.get("examples", ""))
+        try:
+            proposal = tracking_formats.propose(examples)
+        except tracking_formats.FormatError as error:
+            self.is_valid()
+            self.add_error("examples", str(error))
+            return self, None
+        data = self.data.copy()
+        data["tracking_pattern"] = proposal.pattern
+        data["tracking_format"] = proposal.description
+        if not tracking_formats.matches(proposal.pattern, data.get("tracking_example", "")):
+            data["tracking_example"] = proposal.examples[0]
+        return MCOForm(data, instance=self.instance), proposal
+
+
+def _listed(values, limit=5):
+    shown = [f"“{v}”" for v in values[:limit]]
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return (", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]) + more

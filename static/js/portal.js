@@ -58,3 +58,45 @@
     if (summaries.length) { summaries[0].focus(); }
   });
 })();
+
+/* Trying a tracking-number pattern (the MCO page): an input marked
+ *   data-pattern-test="ID_OF_THE_PATTERN_FIELD"
+ * says, as the person types, whether its number matches the pattern, in
+ * #tracking-test-result (aria-live). The server says the same when "Try it" or "Save" is
+ * pressed; a pattern only Python reads is left to the server. */
+(function () {
+  "use strict";
+  function tryNumber(input, source, out) {
+    var number = input.value.trim();
+    var pattern = source.value.trim();
+    var verdict = "";
+    var fits = null;
+    if (number && !pattern) {
+      verdict = number + " is accepted: with no pattern, any number is.";
+      fits = true;
+    } else if (number) {
+      try {
+        fits = new RegExp("^(?:" + pattern + ")$").test(number);
+        verdict = number + (fits ? " matches the pattern." : " does not match the pattern.");
+      } catch (error) {
+        verdict = "This pattern cannot be tried as you type; press \u201cTry it\u201d.";
+      }
+    }
+    out.textContent = verdict;
+    out.classList.toggle("portal-test-result--match", fits === true);
+    out.classList.toggle("portal-test-result--miss", fits === false);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var inputs = document.querySelectorAll("input[data-pattern-test]");
+    for (var i = 0; i < inputs.length; i += 1) {
+      (function (input) {
+        var source = document.getElementById(input.getAttribute("data-pattern-test"));
+        var out = document.getElementById("tracking-test-result");
+        if (!source || !out) { return; }
+        var update = function () { tryNumber(input, source, out); };
+        input.addEventListener("input", update);
+        source.addEventListener("input", update);
+      })(inputs[i]);
+    }
+  });
+})();
