@@ -6,10 +6,14 @@ from django.utils import timezone
 from deadlines.days import short_datetime
 
 
+def _plural(n, word="row"):
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _rows(job):
     if job.rows_total is None:
-        return f"{job.rows_done:,} rows so far"
-    return f"{job.rows_done:,} of {job.rows_total:,} rows"
+        return f"{_plural(job.rows_done)} so far"
+    return f"{job.rows_done:,} of {_plural(job.rows_total)}"
 
 
 def describe(job) -> str:
@@ -26,7 +30,7 @@ def describe(job) -> str:
         when = job.file_deleted_at or job.expires_at
         return (f"The file was deleted on {short_datetime(when)}: files are kept only for a "
                 "while. Start it again to get a fresh one.")
-    rows = f"{job.rows_total:,} rows, " if job.rows_total is not None else ""
+    rows = f"{_plural(job.rows_total)}, " if job.rows_total is not None else ""
     size = filesizeformat(job.size or 0)
     until = (f" It can be downloaded until {short_datetime(job.expires_at)}."
              if job.expires_at and job.expires_at > timezone.now() else "")

@@ -20,9 +20,7 @@ COLUMNS = [
     ("number", "Ticket", "number"),
     ("filed", "Filed", "filed"),
     ("provider", "Provider", None),
-    ("mco", "MCO", None),
-    ("type", "Complaint type", None),
-    ("tracking", "MCO tracking number", None),
+    ("mco", "MCO and tracking number", None),
     ("state", "Status", None),
     ("closed", "Closed", "closed"),
     ("assigned", "Assigned", None),
@@ -65,6 +63,7 @@ def columns(request, sort):
             column["url"] = "?" + _query(request.GET, sort=wanted, page=None)
             if is_current:
                 column["aria_sort"] = ARIA_SORT[descending]
+                column["arrow"] = "▼" if descending else "▲"
             column["next"] = search.SORTS[wanted][0]
         result.append(column)
     return result
@@ -82,7 +81,7 @@ def all_tickets(request):
         "form": form, "title": heading(request), "sort": sort,
         "sorts": [(key, label) for key, (label, _) in search.SORTS.items()],
         "columns": columns(request, sort), "is_hfs": access.is_hfs_staff(request.user),
-        "count_cap": search.COUNT_CAP, "export_cap": search.export_cap(),
+        "count_cap": f"{search.COUNT_CAP:,}", "export_cap": f"{search.export_cap():,}",
     }
     if form.is_bound and not form.is_valid():
         return render(request, "tickets/search/all.html", context, status=400)
