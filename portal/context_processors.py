@@ -20,6 +20,7 @@ def navigation(request):
     if Role.MCO in roles:
         items.append(("MCO queue", reverse("mco_queue")))
         items.append(("All tickets", reverse("ticket_search")))
+        items.append(("Scorecard", reverse("scorecard")))
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
         items.append(("All tickets", reverse("ticket_search")))
@@ -28,6 +29,7 @@ def navigation(request):
         items.append(("Overdue responses", reverse("overdue_responses")))
         items.append(("Reviews", reverse("review_queue")))
         items.append(("Investigations", reverse("investigations")))
+        items.append(("Reports", reverse("reports")))
         items.append(("MCOs", reverse("mco_list")))
         items.append(("Closure days", reverse("closure_list")))
     if Role.REGISTRATION_ADMIN in roles:

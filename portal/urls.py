@@ -44,6 +44,8 @@ urlpatterns = [
     path("registration/", include("registration.urls")),
     path("tickets/", include("tickets.urls")),
     path("jobs/", include("jobs.urls")),
+    path("reports/", include("reports.urls")),
+    path("transparency/", include("reports.public_urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

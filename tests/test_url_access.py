@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal import access
 
-OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.", "jobs.")
+OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.", "jobs.", "reports.")
 ALL = {"provider", "mco", "hfs", "registration_admin", "stranger"}
 
 # url name -> the personas who may open it ("public" = anyone, signed in or not).
@@ -95,6 +95,19 @@ EXPECTED = {
     # Issue 11: find any ticket, each party within what it may see (R-SEC-1).
     "ticket_search": {"provider", "mco", "hfs"},
     "ticket_search_export": {"provider", "mco", "hfs"},
+    # Issue 11: reports. HFS staff: the reports page, its spreadsheets, the monthly MCO
+    # summary and publishing the public report; MCO staff: their own MCO's scorecard.
+    "reports": {"hfs"},
+    "report_export": {"hfs"},
+    "report_monthly": {"hfs"},
+    "report_monthly_pdf": {"hfs"},
+    "report_publish": {"hfs"},
+    "scorecard": {"mco"},
+    "scorecard_export": {"mco"},
+    # The public transparency report: anyone, signed in or not.
+    "transparency": "public",
+    "transparency_csv": "public",
+    "transparency_dictionary": "public",
 }
 
 SAMPLE_KWARGS = {
@@ -107,6 +120,7 @@ SAMPLE_KWARGS = {
     "attachment_pk": 1,
     "request_pk": 1,
     "investigation_pk": 1,
+    "table": "by_month",
 }
 
 
