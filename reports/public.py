@@ -200,7 +200,8 @@ def snapshot(quarter: str, *, now=None) -> dict:
     as_of = summaries.as_of()
     return {
         "quarter": quarter, "label": quarter_label(quarter),
-        "computed_at": now.isoformat(), "data_as_of": as_of.isoformat() if as_of else None,
+        "computed_at": timezone.localtime(now).isoformat(),
+        "data_as_of": timezone.localtime(as_of).isoformat() if as_of else None,
         "threshold": THRESHOLD,
         "mcos": [name for _, name in mcos], "types": [name for _, name in types],
         "volumes": [_volume_table(m, counts, mcos, types) for m in VOLUMES],
