@@ -197,6 +197,20 @@ CASES = {
                          lambda t: {("ticket", t.pk)}),
     "ticket_copy": ("provider", "post", "closed", lambda t: {"pk": t.pk}, {},
                     lambda t: {("ticket", t.pk), ("ticket", "new")}),
+    # The filing steps (issue 12): the first step changed, the answers checked and filed,
+    # a draft discarded.
+    "ticket_change": ("provider", "get", "draft", lambda t: {"pk": t.pk}, None,
+                      lambda t: {("ticket", t.pk)}),
+    "ticket_change_post": ("provider", "post", "draft", lambda t: {"pk": t.pk}, "start",
+                           lambda t: {("ticket", t.pk)}),
+    "ticket_check": ("provider", "get", "draft", lambda t: {"pk": t.pk}, None,
+                     lambda t: {("ticket", t.pk)}),
+    "ticket_check_post": ("provider", "post", "draft", lambda t: {"pk": t.pk}, {},
+                          lambda t: {("ticket", t.pk)}),
+    "ticket_discard": ("provider", "get", "draft", lambda t: {"pk": t.pk}, None,
+                       lambda t: {("ticket", t.pk)}),
+    "ticket_discard_post": ("provider", "post", "draft", lambda t: {"pk": t.pk}, {},
+                            lambda t: {("ticket", t.pk)}),
     "ticket_attachment_remove": (
         "provider", "post", "draft_with_file",
         lambda t: {"pk": t.pk, "attachment_pk": t.attachments.get().pk}, {},
@@ -284,7 +298,8 @@ CASES = {
 
 URL_NAME = {
     "ticket_detail_mco": "ticket_detail", "ticket_detail_provider": "ticket_detail",
-    "ticket_edit_post": "ticket_edit",
+    "ticket_edit_post": "ticket_edit", "ticket_change_post": "ticket_change",
+    "ticket_check_post": "ticket_check", "ticket_discard_post": "ticket_discard",
 }
 
 

@@ -1,11 +1,13 @@
-"""Drafts: the ticket a provider is still writing, its claims and attachments; and a new
-draft started from a closed ticket (R-FLOW-8)."""
+"""Drafts: the ticket a provider is still writing, its claims and attachments; its provider,
+MCO and complaint type changed; a draft discarded (never a filed ticket); and a new draft
+started from a closed ticket (R-FLOW-8)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from portal import uploads
+from portal import permissions, uploads
+from tickets import rules
 from tickets.models import State, Ticket, TicketAttachment, TicketClaim
 
 
@@ -36,14 +38,17 @@ def _require_draft(ticket):
 
 @transaction.atomic
 def save_details(ticket, *, description, claims, uses_template, template_name="",
-                 dispute_filed_on, tracking_number, internal_process_exhausted):
-    """Replace the draft's dispute details, description and claims (one claim, or the
-    template's rows)."""
+                 dispute_filed_on=None, tracking_number=None, internal_process_exhausted=None):
+    """Replace the draft's description and claims (one claim, or the template's rows), and
+    the dispute details when given (else they stay as they are)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _require_draft(ticket)
-    ticket.dispute_filed_on = dispute_filed_on
-    ticket.tracking_number = tracking_number
-    ticket.internal_process_exhausted = internal_process_exhausted
+    if dispute_filed_on is not None:
+        ticket.dispute_filed_on = dispute_filed_on
+    if tracking_number is not None:
+        ticket.tracking_number = tracking_number
+    if internal_process_exhausted is not None:
+        ticket.internal_process_exhausted = internal_process_exhausted
     ticket.description = description
     ticket.uses_claims_template = uses_template
     ticket.claims_template_name = template_name if uses_template else ""
@@ -55,6 +60,63 @@ def save_details(ticket, *, description, claims, uses_template, template_name=""
     TicketClaim.objects.bulk_create(TicketClaim(ticket=ticket, **claim) for claim in claims)
     _audit(ticket.created_by, "draft_saved", ticket, f"draft, {len(claims)} claim(s)")
     return ticket
+
+
+@transaction.atomic
+def change_basics(ticket, *, by, provider, mco, complaint_type, dispute_filed_on,
+                  tracking_number, internal_process_exhausted):
+    """The draft's first step changed: its provider, MCO, complaint type and the dispute
+    with the MCO. Only the people of the draft's provider, for a provider they act for
+    (R-REG-1); the tracking number is checked again against the (new) MCO's format
+    (R-FILE-4). A claims template names its MCO and provider on every row (R-FILE-7), so
+    changing either removes the template's claims: the provider uploads it again.
+    Returns the draft."""
+    ticket = Ticket.objects.select_for_update().select_related("mco").get(pk=ticket.pk)
+    _require_draft(ticket)
+    permissions.require(permissions.is_ticket_provider, by, ticket, action="change this draft")
+    if not permissions.acts_for_provider(by, provider.pk):
+        raise ValidationError({"provider": "You are not approved to file for this provider. "
+                               "Choose one you are registered for."})
+    refusal = rules.tracking_number_refusal(mco, tracking_number)
+    if refusal:
+        raise ValidationError({"tracking_number": refusal})
+    tracking_number = tracking_number.strip()
+    if ticket.uses_claims_template and (ticket.mco_id != mco.pk
+                                        or ticket.provider_id != provider.pk):
+        ticket.claims.all().delete()
+        ticket.uses_claims_template, ticket.claims_template_name = False, ""
+    elif not ticket.uses_claims_template:
+        # A single claim carries the ticket's own tracking number.
+        ticket.claims.update(tracking_number=tracking_number)
+    ticket.provider, ticket.mco, ticket.complaint_type = provider, mco, complaint_type
+    ticket.dispute_filed_on = dispute_filed_on
+    ticket.tracking_number = tracking_number
+    ticket.internal_process_exhausted = internal_process_exhausted
+    ticket.save(update_fields=[
+        "provider", "mco", "complaint_type", "dispute_filed_on", "tracking_number",
+        "internal_process_exhausted", "uses_claims_template", "claims_template_name",
+    ])
+    _audit(by, "draft_saved", ticket, "draft: provider, MCO and dispute changed")
+    return ticket
+
+
+@transaction.atomic
+def discard_draft(ticket, *, by):
+    """A draft deleted with its claims and attachments, by the people of its provider. A
+    submitted ticket is never deleted, whoever asks: it is on record (R-FLOW-8 keeps even
+    closed tickets). The files go once the deletion has committed."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.state != State.DRAFT:
+        raise ValidationError(
+            f"Ticket {ticket.number or ticket.pk} is filed, and a filed ticket is never "
+            "deleted. It stays on record whatever happens to it.")
+    permissions.require(permissions.is_ticket_provider, by, ticket,
+                        action="discard this draft")
+    files = [a.file for a in ticket.attachments.all() if a.file]
+    _audit(by, "draft_discarded", ticket,
+           f"draft, {ticket.claims.count()} claim(s), {len(files)} file(s)")
+    ticket.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
 
 
 def check_attachments(ticket, files):

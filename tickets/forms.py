@@ -1,7 +1,10 @@
 """Forms for filing a ticket (R-FILE-1..7) and for HFS triage (R-FLOW-1)."""
 
+import json
+
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from deadlines.days import short_date
 from portal.forms import PortalForm
@@ -88,6 +91,46 @@ class StartTicketForm(DisputeForm):
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = providers
+        self.fields["internal_process_exhausted"].summary_label = "The MCO's internal process"
+        only = list(providers[:2])
+        if len(only) == 1 and not self.initial.get("provider"):
+            # The one provider this person files for is chosen already.
+            self.fields["provider"].initial = only[0].pk
+        self._show_tracking_formats()
+
+    def _show_tracking_formats(self):
+        """R-FILE-4: the chosen MCO's tracking-number format and example under the number's
+        field before it is typed; without a choice (or without JavaScript), every MCO's.
+        The MCO select carries each MCO's hint for static/js/portal.js to swap in."""
+        mcos = list(self.fields["mco"].queryset)
+        hints = {str(m.pk): m.tracking_hint() for m in mcos}
+        hints[""] = tracking_hints_for_all(mcos)
+        chosen = self["mco"].value()
+        hint = hints.get(str(chosen or ""), hints[""])
+        field = self.fields["tracking_number"]
+        name = self.add_prefix("tracking_number")  # the bound field is made after its hint
+        hint_id = f"{self.auto_id % name if '%s' in str(self.auto_id) else name}_format"
+        field.help_text = format_html(
+            '<span id="{}" data-tracking-hint>{}</span> For two or more claims on the '
+            "template, the number the MCO gave the template's dispute.",
+            hint_id, hint,
+        )
+        self.fields["mco"].widget.attrs.update({
+            "data-tracking-hints": json.dumps(hints), "data-tracking-hint-target": hint_id,
+        })
+
+
+def tracking_hints_for_all(mcos):
+    """Every MCO's format in one sentence each; the MCOs with none together."""
+    with_format = [m for m in mcos if m.has_tracking_format]
+    without = [m.short_name for m in mcos if not m.has_tracking_format]
+    sentences = [m.tracking_hint() for m in with_format]
+    if without:
+        names = without[0] if len(without) == 1 else (
+            ", ".join(without[:-1]) + " and " + without[-1])
+        sentences.append(f"{names}: no set format; copy the number from the MCO's "
+                         "acknowledgement of your dispute.")
+    return " ".join(sentences)
 
 
 class ComplaintForm(PortalForm):

@@ -100,3 +100,28 @@
     }
   });
 })();
+
+/* The tracking-number format under the number's field (the filing page): a select marked
+ *   data-tracking-hints='{"<MCO id>": "…", "": "every MCO's"}' data-tracking-hint-target="ID"
+ * puts the chosen MCO's format and example into #ID as soon as the MCO is chosen, before
+ * the number is typed. Without JavaScript the hint lists every MCO's. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var selects = document.querySelectorAll("select[data-tracking-hints]");
+    for (var i = 0; i < selects.length; i += 1) {
+      (function (select) {
+        var hints;
+        try { hints = JSON.parse(select.getAttribute("data-tracking-hints")); } catch (e) { return; }
+        var target = document.getElementById(select.getAttribute("data-tracking-hint-target"));
+        if (!target) { return; }
+        var update = function () {
+          var hint = hints[select.value];
+          target.textContent = hint === undefined ? hints[""] : hint;
+        };
+        select.addEventListener("change", update);
+        update();
+      })(selects[i]);
+    }
+  });
+})();

@@ -54,6 +54,11 @@ def details_payload(ticket, **overrides):
     return data
 
 
+def file_it(client, ticket):
+    """The last step: "File the ticket" on the check-your-answers page."""
+    return client.post(reverse("ticket_check", args=[ticket.pk]))
+
+
 @pytest.fixture
 def provider_client(client, provider_user, provider):
     client.force_login(provider_user)
@@ -103,11 +108,13 @@ def test_a_single_complaint_is_filed_with_a_number_page_and_email(
     ticket = Ticket.objects.get()
     assert response["Location"] == reverse("ticket_edit", args=[ticket.pk])
     pdf = SimpleUploadedFile("eob.pdf", PDF, content_type="application/pdf")
+    response = provider_client.post(
+        reverse("ticket_edit", args=[ticket.pk]),
+        details_payload(ticket, files=pdf),
+    )
+    assert response["Location"] == reverse("ticket_check", args=[ticket.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = provider_client.post(
-            reverse("ticket_edit", args=[ticket.pk]),
-            details_payload(ticket, submit="1", files=pdf),
-        )
+        response = file_it(provider_client, ticket)
     assert response.status_code == 302, response.content.decode()[:2000]
     ticket.refresh_from_db()
     assert ticket.state == State.SUBMITTED and ticket.number == "PRP-2026-000001"
@@ -159,6 +166,9 @@ def test_the_claims_template_round_trip(provider_client, provider_user, provider
     assert response.status_code == 302, response.content.decode()[:3000]
     ticket.refresh_from_db()
     assert ticket.uses_claims_template and ticket.claims.count() == 3
+    assert ticket.state == State.DRAFT  # filed only from the check page
+    assert file_it(provider_client, ticket).status_code == 302
+    ticket.refresh_from_db()
     assert ticket.state == State.SUBMITTED
 
 
@@ -191,7 +201,8 @@ def test_files_are_served_only_to_people_who_may_see_the_ticket(
 ):
     ticket = make_draft(provider_user, provider)
     provider_client.post(reverse("ticket_edit", args=[ticket.pk]), details_payload(
-        ticket, submit="1", files=SimpleUploadedFile("eob.pdf", PDF)))
+        ticket, files=SimpleUploadedFile("eob.pdf", PDF)))
+    file_it(provider_client, ticket)
     ticket.refresh_from_db()
     attachment = ticket.attachments.get()
     url = reverse("ticket_attachment", args=[ticket.pk, attachment.pk])
@@ -233,7 +244,8 @@ def test_a_closed_ticket_offers_a_new_ticket_from_it(provider_client, submitted_
     assert b"Start a new ticket from this one" in html
     response = provider_client.post(reverse("ticket_copy", args=[submitted_ticket.pk]))
     draft = Ticket.objects.get(copied_from=submitted_ticket)
-    assert response["Location"] == reverse("ticket_edit", args=[draft.pk])
+    # The first step again: the MCO process must be confirmed for the new ticket.
+    assert response["Location"] == reverse("ticket_change", args=[draft.pk])
 
 
 def test_a_draft_with_an_error_keeps_the_chosen_file(provider_client, provider_user, provider):

@@ -1,5 +1,8 @@
-"""Provider users: start a ticket (window and tracking number first), write the draft, file
-it, and start a new ticket from a closed one (R-REG-1, R-FILE-1..7, R-FLOW-8)."""
+"""Provider users file a ticket in three steps (R-REG-1, R-FILE-1..7): 1 the provider, MCO
+and the dispute with the MCO (window and tracking number checked first), 2 the complaint
+(description, claims, attachments), 3 check your answers, then "File the ticket". A draft's
+first step can be changed and a draft discarded; a closed ticket starts a new draft
+(R-FLOW-8)."""
 
 import datetime
 
@@ -7,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal import access
@@ -24,7 +28,6 @@ from tickets.forms import (
     ClaimsModeForm,
     ClaimsTemplateForm,
     ComplaintForm,
-    DisputeForm,
     StartTicketForm,
 )
 from tickets.models import State, Ticket
@@ -40,11 +43,16 @@ def start_ticket(request):
     providers = approved_providers(request.user)
     if not providers.exists():
         return render(request, "tickets/start.html", {"may_file": False})
-    form = StartTicketForm(request.POST or None, providers=providers)
+    form = StartTicketForm(request.POST if request.method == "POST" else None,
+                           providers=providers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         draft = drafts.create_draft(by=request.user, **data)
         return redirect("ticket_edit", draft.pk)
+    return _first_step(request, form)
+
+
+def _first_step(request, form, ticket=None):
     window = None
     if form.is_bound and form.cleaned_data.get("dispute_filed_on") and form.cleaned_data.get(
         "mco"
@@ -55,9 +63,42 @@ def start_ticket(request):
     return render(
         request,
         "tickets/start.html",
-        {"may_file": True, "form": form, "window": window},
+        {"may_file": True, "form": form, "window": window, "ticket": ticket, "step": 1,
+         "back_to": request.GET.get("next") == "check"},
         status=400 if form.is_bound else 200,
     )
+
+
+BASICS = ["provider", "mco", "complaint_type", "dispute_filed_on", "tracking_number",
+          "internal_process_exhausted"]
+
+
+@provider_users
+@audited("ticket")
+def change_draft(request, pk):
+    """Step 1 again, for a draft: its provider, MCO, complaint type and the dispute with
+    the MCO, asked once and changed here (the tracking number is checked against the MCO
+    chosen now, R-FILE-4). Back to the complaint, or to the check page it came from."""
+    ticket = _own_draft(request, pk)
+    form = StartTicketForm(request.POST if request.method == "POST" else None,
+                           providers=approved_providers(request.user),
+                           initial={name: getattr(ticket, name) for name in BASICS})
+    if request.method == "POST" and form.is_valid():
+        had_template = ticket.uses_claims_template
+        try:
+            ticket = drafts.change_basics(ticket, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if had_template and not ticket.uses_claims_template:
+                messages.warning(request, "Your claims template listed the earlier provider "
+                                 "or MCO on every row, so its claims are removed. Upload the "
+                                 "template again with this provider and MCO.")
+                return redirect(reverse("ticket_edit", args=[ticket.pk]) + "#claims")
+            messages.success(request, "The provider, MCO and dispute details are saved.")
+            return redirect("ticket_check" if request.GET.get("next") == "check"
+                            else "ticket_edit", ticket.pk)
+    return _first_step(request, form, ticket)
 
 
 @provider_users
@@ -97,12 +138,8 @@ def _edit_context(ticket, **forms):
     single = claims[0] if claims and not ticket.uses_claims_template else None
     context = {
         "ticket": ticket,
+        "step": 2,
         "window": ticket.filing_window().explain(ticket.mco.name),
-        "dispute_form": DisputeForm(mco=ticket.mco, initial={
-            "dispute_filed_on": ticket.dispute_filed_on,
-            "tracking_number": ticket.tracking_number,
-            "internal_process_exhausted": ticket.internal_process_exhausted,
-        }),
         "complaint_form": ComplaintForm(initial={"description": ticket.description}),
         "mode_form": ClaimsModeForm(initial={"claims_mode": mode}),
         "claim_form": ClaimForm(initial=_claim_initial(single)),
@@ -110,7 +147,6 @@ def _edit_context(ticket, **forms):
         "attachments_form": AttachmentsForm(),
         "claims": claims if ticket.uses_claims_template else [],
         "attachments": ticket.attachments.all(),
-        "submit_errors": [],
         "template_errors": [],
     }
     context.update(forms)
@@ -126,17 +162,19 @@ def _claim_initial(claim):
 @provider_users
 @audited("ticket")
 def edit_draft(request, pk):
+    """Step 2, the complaint: description, claims (one in the form, two or more on the
+    template, R-FILE-6) and attachments. "Continue" saves and goes on to check the answers;
+    "Save draft" saves and stays. Filing happens only on the check page."""
     ticket = _own_draft(request, pk)
     if request.method != "POST":
         return render(request, "tickets/edit.html", _edit_context(ticket))
 
-    dispute_form = DisputeForm(request.POST, mco=ticket.mco)
     complaint_form = ComplaintForm(request.POST)
     mode_form = ClaimsModeForm(request.POST)
     claim_form = ClaimForm(request.POST)
     template_form = ClaimsTemplateForm(request.POST, request.FILES)
     attachments_form = AttachmentsForm(request.POST, request.FILES)
-    forms_ok = all([dispute_form.is_valid(), complaint_form.is_valid(), mode_form.is_valid(),
+    forms_ok = all([complaint_form.is_valid(), mode_form.is_valid(),
                     template_form.is_valid(), attachments_form.is_valid()])
     template_errors, claims, uses_template, template_name = [], None, False, ""
     mode = mode_form.cleaned_data.get("claims_mode") if mode_form.is_valid() else None
@@ -160,6 +198,10 @@ def edit_draft(request, pk):
                 uses_template, template_name = True, upload.name
             else:
                 template_errors = [str(e) for e in result.errors]
+                count = len(template_errors)
+                template_form.add_error("claims_file", (
+                    f"Your template has {count} problem{'' if count == 1 else 's'}, listed "
+                    "above. Fix them in the file and upload it again."))
                 forms_ok = False
         elif ticket.uses_claims_template and ticket.claims.exists():
             claims = None  # keep the template rows already on the draft
@@ -177,21 +219,15 @@ def edit_draft(request, pk):
             claims = [_claim_values(c) for c in ticket.claims.all()]
         drafts.save_details(ticket, description=complaint_form.cleaned_data["description"],
                             claims=claims, uses_template=uses_template,
-                            template_name=template_name, **dispute_form.cleaned_data)
+                            template_name=template_name)
         files = attachments_form.cleaned_data.get("files") or []
         if files:
             try:
                 drafts.add_attachments(ticket, files, by=request.user, role="provider")
             except ValidationError as error:
                 attachment_errors = error.messages
-        if not attachment_errors and "submit" in request.POST:
-            try:
-                ticket = workflow.submit(ticket.pk, by=request.user)
-            except workflow.ActionRefused as refusal:
-                ticket.refresh_from_db()
-                return render(request, "tickets/edit.html", _edit_context(
-                    ticket, submit_errors=str(refusal).split("\n")), status=400)
-            return redirect("ticket_submitted", ticket.pk)
+        if not attachment_errors and "save" not in request.POST:
+            return redirect("ticket_check", ticket.pk)  # "Continue" (or Enter)
         if not attachment_errors:
             messages.success(request, "Your draft is saved.")
             return redirect("ticket_edit", ticket.pk)
@@ -216,7 +252,7 @@ def edit_draft(request, pk):
         request,
         "tickets/edit.html",
         _edit_context(
-            ticket, dispute_form=dispute_form, complaint_form=complaint_form,
+            ticket, complaint_form=complaint_form,
             mode_form=mode_form,
             claim_form=claim_form if mode == CLAIMS_ONE else ClaimForm(
                 initial=request.POST.dict()),
@@ -225,6 +261,49 @@ def edit_draft(request, pk):
         ),
         status=400,
     )
+
+
+@provider_users
+@audited("ticket")
+def check_draft(request, pk):
+    """Step 3: every answer with a link to change it, and "File the ticket", the only
+    button that files. Filing runs the workflow's submission checks (R-FILE-2..7); a
+    refusal comes back here with each problem and where to fix it."""
+    ticket = _own_draft(request, pk)
+    submit_errors = []
+    if request.method == "POST":
+        try:
+            ticket = workflow.submit(ticket.pk, by=request.user)
+        except workflow.ActionRefused as refusal:
+            submit_errors = str(refusal).split("\n")
+            ticket = _own_draft(request, pk)
+        else:
+            return redirect("ticket_submitted", ticket.pk)
+    claims = list(ticket.claims.all())
+    return render(request, "tickets/check.html", {
+        "ticket": ticket, "step": 3, "claims": claims,
+        "claim": claims[0] if claims and not ticket.uses_claims_template else None,
+        "attachments": list(ticket.attachments.all()),
+        "window": ticket.filing_window().explain(ticket.mco.name),
+        "submit_errors": submit_errors,
+    }, status=400 if submit_errors else 200)
+
+
+@provider_users
+@audited("ticket")
+def discard_draft(request, pk):
+    """A draft deleted after a confirmation that says what goes; a filed ticket is not a
+    draft (404 here) and drafts.discard_draft refuses it anyway."""
+    ticket = _own_draft(request, pk)
+    if request.method == "POST":
+        drafts.discard_draft(ticket, by=request.user)
+        messages.success(request, f"The draft {ticket.complaint_type.name} ticket with "
+                         f"{ticket.mco.name} is discarded.")
+        return redirect("provider_home")
+    return render(request, "tickets/discard.html", {
+        "ticket": ticket, "claims": ticket.claims.count(),
+        "attachments": ticket.attachments.count(),
+    })
 
 
 def _names(attachments):
@@ -294,4 +373,4 @@ def start_from_closed(request, pk):
     draft = drafts.copy_into_new_draft(ticket, by=request.user)
     messages.success(request, f"A new draft is started from {ticket.number}. Check every "
                      "detail, confirm the MCO process, and file it.")
-    return redirect("ticket_edit", draft.pk)
+    return redirect("ticket_change", draft.pk)
