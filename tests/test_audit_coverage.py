@@ -220,7 +220,7 @@ CASES = {
     "ticket_present": ("hfs", "post", "submitted", lambda t: {"pk": t.pk}, {"note": ""},
                        lambda t: {("ticket", t.pk)}),
     "ticket_close": ("hfs", "post", "submitted", lambda t: {"pk": t.pk},
-                     {"reason": "duplicate", "note": "Same as another."},
+                     {"reason": "duplicate", "note": "Same as another.", "confirm": "on"},
                      lambda t: {("ticket", t.pk)}),
     "ticket_note": ("hfs", "post", "submitted", lambda t: {"pk": t.pk},
                     {"text": "Called the provider."}, lambda t: {("ticket", t.pk)}),
@@ -262,7 +262,7 @@ CASES = {
                                  lambda t: {("ticket", t.pk)}),
     "ticket_decide": ("hfs", "post", "record_closed", lambda t: {"pk": t.pk}, {
         "outcome": "partly", "reasoning": "Half were covered.", "bases": ["contract"],
-        "citations": "Contract 5.3"}, lambda t: {("ticket", t.pk)}),
+        "citations": "Contract 5.3", "confirm": "on"}, lambda t: {("ticket", t.pk)}),
     "ticket_report_unfinished": ("provider", "post", "accepted", lambda t: {"pk": t.pk},
                                  {"description": "Still not paid."},
                                  lambda t: {("ticket", t.pk)}),

@@ -234,6 +234,10 @@ class TriageCloseForm(PortalForm):
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Say what was missing or wrong, so a new ticket can "
                            "get it right.")
+    confirm = forms.BooleanField(
+        label="I understand that a closed ticket is never reopened.",
+        error_messages={"required": "Tick the box to confirm that the ticket closes for good."},
+    )
 
 
 class InternalNoteForm(PortalForm):
@@ -414,6 +418,11 @@ class DecisionForm(PortalForm):
     citations = forms.CharField(
         label="Citations", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The contract sections, policies, statutes or rules the decision rests on.",
+    )
+    confirm = forms.BooleanField(
+        label="I understand that the decision is final: it closes the ticket and cannot be "
+        "changed.",
+        error_messages={"required": "Tick the box to confirm that the decision is final."},
     )
 
     def decision(self):

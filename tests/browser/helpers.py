@@ -45,6 +45,11 @@ def choose(scope, option: str, role="radio"):
     expect(control).to_be_checked()
 
 
+def open_section(page: Page, summary: str) -> None:
+    """Open a secondary action (a disclosure) by its summary, as a person clicks it."""
+    page.locator("summary", has_text=summary).click()
+
+
 def status(page: Page, text: str) -> Locator:
     """The status message (``role=status``) that contains ``text``."""
     return page.get_by_role("status").filter(has_text=text)
@@ -66,6 +71,12 @@ def deadline(page: Page, name: str | re.Pattern[str]) -> Locator:
     return table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
 
 
+def ended_deadline(page: Page, name: str) -> Locator:
+    """The entry of a deadline that ended (met, expired or stopped), in the timeline."""
+    return page.get_by_role("list", name="Deadlines that ended").get_by_role(
+        "listitem").filter(has_text=name)
+
+
 # -- dates --------------------------------------------------------------------------------
 
 
@@ -75,9 +86,11 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def long_day(d: datetime.date) -> str:
-    """A date as the response shows its resolution date: "June 8, 2026"."""
-    return f"{d:%B} {d.day}, {d.year}"
+def short_day(d: datetime.date) -> str:
+    """A date as the pages show it: "Jun 8, 2026" (deadlines.days.short_date)."""
+    from deadlines.days import short_date
+
+    return short_date(d)
 
 
 # -- signing in ---------------------------------------------------------------------------

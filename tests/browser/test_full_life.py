@@ -25,8 +25,9 @@ from tests.browser.helpers import (
     choose,
     field,
     h1,
-    long_day,
     nav,
+    open_section,
+    short_day,
     sign_in_as,
     state_heading,
     status,
@@ -98,6 +99,8 @@ def test_a_ticket_from_filing_to_the_final_decision(
     field(provider, "Paid amount ($)").fill("0.00")
     field(provider, "Disputed amount ($)").fill("250.00")
     field(provider, "Denial reason").fill("CO-197: prior authorization absent")
+    provider.get_by_role("button", name="Continue").click()
+    expect(h1(provider)).to_have_text("Check your answers before you file")
     provider.get_by_role("button", name="File the ticket").click()
     expect(provider).to_have_url(
         re.compile(re.escape(live_server.url) + r"/tickets/\d+/submitted/$")
@@ -139,6 +142,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     expect(mco).to_have_url(ticket_url)
     axe(mco)
     question = "Please send the prior authorization letter."
+    open_section(mco, "Request information from the provider")
     field(mco, "What information do you need?").fill(question)
     mco.get_by_role("button", name="Send the request").click()
     expect(status(mco, "information request")).to_contain_text("5 business days to answer")
@@ -184,7 +188,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     provider.reload()
     expect(state_heading(provider)).to_have_text("MCO responded")
     facts = provider.locator("dl", has=provider.get_by_text("Provider service representative"))
-    expect(facts).to_contain_text(long_day(resolve_by))
+    expect(facts).to_contain_text(short_day(resolve_by))
     expect(facts).to_contain_text("Robin Rep, (312) 555-0142, robin.rep@molina.example")
     axe(provider)
     contest = form_with(provider, "Contest the response")
@@ -230,12 +234,16 @@ def test_a_ticket_from_filing_to_the_final_decision(
         )
         expect(person.get_by_role("button", name="Save the submission")).to_have_count(0)
         parties = person.locator("h2:text-is('HFS review record') + p + ul")
-        expect(parties.get_by_role("listitem").filter(has_text=party)).to_have_text(
+        mine = parties.get_by_role("listitem").filter(has_text=party)
+        expect(mine).to_contain_text(
             f"{party}: complete on {today():%b} {today().day}, {today().year}"
         )
+        # Each party can re-read its own completed submission, and only its own.
+        expect(mine.locator("summary")).to_have_text("Read your submission")
+        expect(parties.locator("summary")).to_have_count(1)
         axe(person)
     record = mco.locator("h2:text-is('HFS review record') + p")
-    expect(record).to_contain_text(f"The record closed on {long_day(today())}")
+    expect(record).to_contain_text(f"The record closed on {short_day(today())}")
 
     # 9. HFS: "Reviews", the ticket, the written decision.
     nav(hfs).get_by_role("link", name="Reviews", exact=True).click()
@@ -253,7 +261,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     row.get_by_role("link", name=number).click()
     expect(h1(hfs)).to_have_text(f"Ticket {number}")
     expect(state_heading(hfs)).to_have_text("In HFS review")
-    expect(hfs.get_by_role("heading", level=2, name="Written decision")).to_be_visible()
+    expect(hfs.get_by_role("heading", level=3, name="Written decision")).to_be_visible()
     axe(hfs)
     decision = form_with(hfs, "Issue the decision")
     choose(decision, "Partly for each")
@@ -262,6 +270,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     )
     choose(decision, "Applicable contract terms", role="checkbox")
     field(decision, "Citations").fill("Molina contract §5.24 (prior authorization).")
+    choose(decision, "I understand that the decision is final", role="checkbox")
     decision.get_by_role("button", name="Issue the decision").click()
     expect(hfs).to_have_url(re.compile(re.escape(ticket_url) + r"decision/$"))
     expect(status(hfs, "decision")).to_have_text(

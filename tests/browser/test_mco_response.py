@@ -27,10 +27,12 @@ from tests.browser.helpers import (
     PROVIDER_NAME,
     choose,
     deadline,
+    ended_deadline,
     field,
     h1,
-    long_day,
     nav,
+    open_section,
+    short_day,
     sign_in_as,
     state_heading,
     status,
@@ -138,6 +140,7 @@ def test_mco_requests_information_provider_answers_and_mco_responds(
     expect(deadline(mco, "MCO written response")).to_contain_text(day(response_due))
     axe(mco)
     question = "Please send the prior authorization letter and the remittance advice."
+    open_section(mco, "Request information from the provider")
     field(mco, "What information do you need?").fill(question)
     mco.get_by_role("button", name="Send the request").click()
     expect(status(mco, "information request")).to_have_text(
@@ -180,7 +183,8 @@ def test_mco_requests_information_provider_answers_and_mco_responds(
     mco.goto(ticket_url)
     expect(state_heading(mco)).to_have_text("With the MCO")
     expect(mco.get_by_role("region", name=re.compile(r"^Requested "))).to_contain_text(answer)
-    expect(field(mco, "What information do you need?")).to_be_visible()
+    expect(mco.locator("summary", has_text="Request information from the provider")
+           ).to_be_visible()
     axe(mco)
     resolve_by = today() + datetime.timedelta(days=14)
     form = mco.locator("form", has=mco.get_by_role("button", name="Send the response"))
@@ -199,14 +203,14 @@ def test_mco_requests_information_provider_answers_and_mco_responds(
     expect(mco.get_by_role("heading", level=2, name="The MCO’s response")).to_be_visible()
     facts = mco.locator("dl", has=mco.get_by_text("Provider service representative"))
     expect(facts).to_contain_text("Reprocess claim CLM-0 and pay it with interest.")
-    expect(facts).to_contain_text(long_day(resolve_by))
+    expect(facts).to_contain_text(short_day(resolve_by))
     expect(facts).to_contain_text("Robin Rep, (312) 555-0142, robin.rep@molina.example")
     expect(facts.get_by_role("link", name="robin.rep@molina.example")).to_have_attribute(
         "href", "mailto:robin.rep@molina.example"
     )
     expect(mco.get_by_role("button", name="Send the response")).to_have_count(0)
     expect(mco.get_by_role("button", name="Send the request")).to_have_count(0)
-    expect(deadline(mco, "MCO written response")).to_contain_text("Met on")
+    expect(ended_deadline(mco, "MCO written response")).to_contain_text("Met on")
     axe(mco)
 
 
@@ -231,6 +235,7 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
     expect(deadline(mco, "MCO written response")).to_contain_text(day(before.date()))
     axe(mco)
     reason = "Our claims system is being migrated; the claim history is unavailable."
+    open_section(mco, "Ask HFS for an extension")
     field(mco, "Extenuating circumstances").fill(reason)
     mco.get_by_role("button", name="Ask for an extension").click()
     expect(status(mco, "extension")).to_have_text("Your extension request is sent to HFS.")

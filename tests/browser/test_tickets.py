@@ -26,6 +26,7 @@ from tests.browser.helpers import (
     PROVIDER_NPI,
     choose,
     deadline,
+    ended_deadline,
     field,
     fill_workbook,
     h1,
@@ -82,6 +83,11 @@ def start_draft(page: Page, live_server, axe) -> int:
 
 
 def file_the_ticket(page: Page, live_server, axe) -> str:
+    """From the complaint: continue to check the answers, then file."""
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/tickets/\d+/check/$"))
+    expect(h1(page)).to_have_text("Check your answers before you file")
+    axe(page)
     page.get_by_role("button", name="File the ticket").click()
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/tickets/\d+/submitted/$"))
     number = f"PRP-{today().year}-000001"
@@ -217,8 +223,12 @@ def test_provider_files_hfs_presents_and_the_mco_sees_the_ticket(
     expect(h1(hfs)).to_have_text(f"Ticket {number}")
     checks = hfs.locator(".usa-icon-list").get_by_role("listitem")
     expect(checks).to_have_count(4)
-    for check in checks.all():
-        expect(check).to_contain_text(re.compile(r"^\s*Passed:"))
+    # Nothing needs a look; the provider's own statement is marked as not checked.
+    expect(checks.filter(has_text=re.compile(r"^\s*Look at this"))).to_have_count(0)
+    expect(checks.filter(has_text="Filed inside the filing window")).to_contain_text(
+        re.compile(r"^\s*Checked"))
+    expect(checks.filter(has_text="dispute process was used")).to_contain_text(
+        re.compile(r"^\s*Not checked.*The provider confirmed it when filing"))
     axe(hfs)
     hfs.get_by_role("button", name="Assign to me").click()
     expect(status(hfs, "assigned")).to_have_text("The ticket is assigned to you.")
@@ -246,7 +256,7 @@ def test_provider_files_hfs_presents_and_the_mco_sees_the_ticket(
     expect(
         deadline(hfs, re.compile(r"^(Info.window|MCO may request information)$"))
     ).to_contain_text("business days left")
-    expect(deadline(hfs, "Triage")).to_contain_text("Met on")
+    expect(ended_deadline(hfs, "HFS triage")).to_contain_text("Met on")
     axe(hfs)
 
     # ... and now Molina sees it.
@@ -295,7 +305,7 @@ def test_provider_files_two_claims_on_the_template(
     file_the_ticket(page, live_server, axe)
 
     main = page.get_by_role("main")
-    expect(main.get_by_role("heading", level=2, name=re.compile(r"^Claims \(2\)"))).to_contain_text(
+    expect(main.get_by_role("heading", level=3, name=re.compile(r"^Claims \(2\)"))).to_contain_text(
         "claims.xlsx"
     )
     table = page.get_by_role("table", name="Claims on this ticket")
@@ -330,6 +340,7 @@ def test_hfs_closes_a_duplicate_and_the_provider_starts_again(
     close = page.locator("form", has=page.get_by_role("button", name="Close the ticket"))
     field(close, "Reason for closing").select_option(label="Duplicate")
     field(close, "Note to the provider").fill(note)
+    choose(close, "I understand that a closed ticket is never reopened", role="checkbox")
     close.get_by_role("button", name="Close the ticket").click()
     expect(status(page, "closed")).to_have_text("The ticket is closed; the provider is told why.")
     expect(state_box(page).get_by_role("heading", level=2)).to_have_text("Closed")
@@ -351,8 +362,10 @@ def test_hfs_closes_a_duplicate_and_the_provider_starts_again(
     axe(provider)
 
     provider.get_by_role("button", name="Start a new ticket from this one").click()
-    expect(provider).to_have_url(re.compile(re.escape(live_server.url) + r"/tickets/\d+/edit/$"))
-    expect(h1(provider)).to_have_text(f"Draft ticket: {CLAIMS_PAYMENT} with {MOLINA}")
+    # The first step again: every detail copied in, the MCO process to confirm anew.
+    expect(provider).to_have_url(
+        re.compile(re.escape(live_server.url) + r"/tickets/\d+/change/$"))
+    expect(h1(provider)).to_have_text("File a ticket")
     expect(status(provider, "new draft")).to_contain_text(f"A new draft is started from {number}.")
     expect(provider.get_by_role("main")).to_contain_text(f"Started from closed ticket {number}.")
     # Copied in, but the MCO process must be confirmed again.

@@ -155,6 +155,8 @@ def test_the_decision_is_final_cites_its_basis_and_closes_for_good(in_review, hf
     assert "Half of the claims were covered." in html  # kept
     assert "<legend" in html and "What the decision rests on" in html
     response = client.post(url, {**form, "bases": ["contract", "policy"]})
+    assert response.status_code == 400 and "decision is final" in response.content.decode()
+    response = client.post(url, {**form, "bases": ["contract", "policy"], "confirm": "on"})
     assert response["Location"] == reverse("ticket_decision", args=[in_review.pk])
     ticket = Ticket.objects.get(pk=in_review.pk)
     assert ticket.state == State.CLOSED and ticket.decision.outcome == "partly"
@@ -188,9 +190,10 @@ def test_every_write_path_refuses_a_closed_ticket(responded, provider_user, mco_
         (provider, "ticket_request_review", {}),
         (provider, "ticket_answer_information", {"answer_text": "x"}),
         (hfs, "ticket_present", {}),
-        (hfs, "ticket_close", {"reason": "duplicate"}),
+        (hfs, "ticket_close", {"reason": "duplicate", "confirm": "on"}),
         (hfs, "ticket_close_incomplete", {"note": "x"}),
         (hfs, "ticket_decide", {"outcome": "mco", "reasoning": "x", "bases": ["law"],
+                                "confirm": "on",
                                 "citations": "x"}),
     ]
     for client, name, data in attempts:

@@ -138,6 +138,12 @@ class TicketMessage(models.Model):
     def __str__(self):
         return f"Message on ticket {self.ticket_id}"
 
+    @property
+    def role_label(self):
+        from tickets.models.events import TicketEvent
+
+        return TicketEvent.ROLE_LABELS.get(self.role, self.role)
+
 
 def _refuse(message):
     from django.core.exceptions import ValidationError

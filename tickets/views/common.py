@@ -1,8 +1,11 @@
 """The ticket page and its files, for every role that may see the ticket (R-SEC-1): the
 queryset comes from ``Ticket.objects.visible_to``; anyone else gets "not found"."""
 
+from dataclasses import dataclass
+
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from deadlines.clocks import clocks_for
 from portal import access, uploads
@@ -71,14 +74,17 @@ def act(request, ticket, action, success, *, forms=None, **kwargs):
 
 
 def refused_page(request, ticket, forms, refusal):
-    """The ticket page with the action's bound forms and the refusal at its field."""
-    target, field = None, None
+    """The ticket page with the action's bound forms (what was typed is kept) and the
+    refusal: at its field when it names one, otherwise as the page's error message (the
+    form may no longer apply to the ticket as it is now)."""
+    from django.contrib import messages
+
     for form in forms.values():
         if refusal.field and refusal.field in form.fields:
-            target, field = form, refusal.field
+            form.add_error(refusal.field, str(refusal))
             break
-    target = target or next(iter(forms.values()))
-    target.add_error(field, str(refusal))
+    else:
+        messages.error(request, str(refusal))
     fresh = visible_ticket(request, ticket.pk)
     return ticket_page(request, fresh, forms, status=400)
 
@@ -174,8 +180,34 @@ def ticket_page(request, ticket, forms=None, status=200):
 
         context["checks"] = submission_checks(ticket, tracking_number_refusal)
     context["next_step"] = next_step(ticket, is_hfs=is_hfs, is_mco=is_mco)
+    _deadline_context(context, ticket, party="hfs" if is_hfs else (
+        "mco" if is_mco else "provider"), now=now)
     context.update(forms or {})
+    context["show_actions"] = any(key.endswith("_form") and key != "message_form"
+                                  for key in context) or context.get("can_request_review")
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def _deadline_context(context, ticket, *, party, now):
+    """The viewer's own next deadline first, the other parties' after it (issue 12);
+    running clocks in the deadlines table, ended ones in the timeline."""
+    from tickets import next_steps
+
+    all_clocks = list(clocks_for(ticket).order_by("due_at", "pk"))
+    running = [c for c in all_clocks if c.is_running]
+    submissions = {s.party: s for s in context.get("review_submissions", [])}
+    context["running_clocks"] = running
+    context["ended_clocks"] = sorted((c for c in all_clocks if not c.is_running),
+                                     key=lambda c: c.stopped_at)
+    context["my_step"] = next_steps.for_viewer(ticket, party, running, now, submissions)
+    context["other_deadlines"] = next_steps.others(ticket, party, running, submissions)
+    context["pending_extension"] = next(
+        (x for x in context["extension_requests"] if x.status == "pending"), None)
+    context["representative_contacts"] = ticket.representative_contacts.select_related(
+        "recorded_by")
+    for sub in context.get("review_submissions", []):
+        # HFS reads both; each party re-reads its own (the statements are HFS's record).
+        sub.readable = party == "hfs" or sub.party == party
 
 
 def next_step(ticket, *, is_hfs, is_mco):
@@ -253,23 +285,46 @@ def _review_context(context, ticket, user, *, is_hfs, is_mco, is_provider):
     context["has_decision"] = ticket.close_reason == "decided"
 
 
+@dataclass(frozen=True)
+class Check:
+    label: str
+    status: str  # "ok", "problem" or "not_checked"
+    detail: str
+
+    @property
+    def status_label(self):
+        return {"ok": "Checked", "problem": "Look at this", "not_checked": "Not checked"}[
+            self.status]
+
+
+def _checked(ok):
+    return "ok" if ok else "problem"
+
+
 def submission_checks(ticket, tracking_number_refusal):
-    """What the portal checked when the provider filed, for HFS triage."""
+    """What the portal checked when the provider filed, for the HFS staff member triaging
+    it; what no check can tell (the provider's own statement) says so."""
     window = ticket.filing_window()
-    filed = ticket.submitted_at.date() if ticket.submitted_at else None
+    filed = timezone.localtime(ticket.submitted_at).date() if ticket.submitted_at else None
+    count = ticket.claims.count()
+    refusal = tracking_number_refusal(ticket.mco, ticket.tracking_number)
     return [
-        ("Filed inside the window (R-FILE-3)",
-         filed is not None and window.is_open_on(filed),
-         f"{window.explain(ticket.mco.name)}"),
-        ("Tracking number matches the MCO's format (R-FILE-4)",
-         tracking_number_refusal(ticket.mco, ticket.tracking_number) is None,
-         ticket.tracking_number),
-        ("MCO internal process exhausted (R-FILE-2)", ticket.internal_process_exhausted,
-         "Confirmed by the provider" if ticket.internal_process_exhausted else "Not confirmed"),
-        ("Several claims on the template (R-FILE-6)",
-         ticket.uses_claims_template or ticket.claims.count() <= 1,
-         f"{ticket.claims.count()} claim(s)"
-         + (", from the template" if ticket.uses_claims_template else "")),
+        Check("Filed inside the filing window",
+              _checked(filed is not None and window.is_open_on(filed)),
+              window.explain(ticket.mco.name)),
+        Check("The tracking number fits the MCO's format", _checked(refusal is None),
+              ticket.tracking_number if refusal is None else refusal)
+        if ticket.mco.tracking_pattern else
+        Check("The tracking number fits the MCO's format", "not_checked",
+              f"HFS has no format on record for {ticket.mco.short_name}: check "
+              f"{ticket.tracking_number} yourself."),
+        Check("The MCO's own dispute process was used and exhausted", "not_checked",
+              "The provider confirmed it when filing; the portal cannot check it."
+              if ticket.internal_process_exhausted else "The provider did not confirm it."),
+        Check("Several claims come on the claims template",
+              _checked(ticket.uses_claims_template or count <= 1),
+              f"{count} claim{'s' if count != 1 else ''}"
+              + (", from the template" if ticket.uses_claims_template else "")),
     ]
 
 

@@ -17,7 +17,7 @@ from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
 from tickets.queues import with_clock
-from tickets.views.common import act, visible_ticket
+from tickets.views.common import act, bound, post_action, visible_ticket
 
 hfs_staff = access.for_roles(Role.HFS)
 
@@ -85,38 +85,33 @@ def assign_to_me(request, pk):
 @require_POST
 @audited("ticket")
 def present(request, pk):
-    form = PresentForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    ticket = visible_ticket(request, pk)
-    return act(request, ticket, workflow.present, "The ticket is presented to the MCO; its "
-               "clocks have started.", by=request.user, note=note)
+    return post_action(
+        request, pk, {"present_form": bound(PresentForm, "present_%s")}, workflow.present,
+        "The ticket is presented to the MCO; its clocks have started.",
+        lambda data: {"note": data["note"]},
+    )
 
 
 @hfs_staff
 @require_POST
 @audited("ticket")
 def close(request, pk):
-    form = TriageCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose the reason for closing the ticket, then try again.")
-        return redirect("ticket_detail", visible_ticket(request, pk).pk)
-    ticket = visible_ticket(request, pk)
-    return act(request, ticket, workflow.close_at_triage, "The ticket is closed; the "
-               "provider is told why.", by=request.user, reason=form.cleaned_data["reason"],
-               note=form.cleaned_data["note"])
+    return post_action(
+        request, pk, {"close_form": bound(TriageCloseForm, "close_%s")},
+        workflow.close_at_triage, "The ticket is closed; the provider is told why.",
+        lambda data: {"reason": data["reason"], "note": data["note"]},
+    )
 
 
 @hfs_staff
 @require_POST
 @audited("ticket")
 def internal_note(request, pk):
-    form = InternalNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write the note before saving it.")
-        return redirect("ticket_detail", visible_ticket(request, pk).pk)
-    ticket = visible_ticket(request, pk)
-    return act(request, ticket, workflow.add_internal_note, "Your internal note is saved.",
-               by=request.user, text=form.cleaned_data["text"])
+    return post_action(
+        request, pk, {"note_form": bound(InternalNoteForm, "internal_%s")},
+        workflow.add_internal_note, "Your internal note is saved.",
+        lambda data: {"text": data["text"]},
+    )
 
 
 @hfs_staff
