@@ -5,22 +5,36 @@ from django.shortcuts import render
 from portal import access
 from portal.access import Role
 
+#: The provider's home lists this many tickets waiting on them, and this many recent ones.
+ACTION_NEEDED_LIMIT = 50
+RECENT_TICKETS = 25
+
 
 @access.for_roles(Role.PROVIDER)
 def provider_home(request):
+    """What waits on the provider first, with its due date and days left (issue 11), then
+    their recent tickets with each one's next deadline; a fixed number of queries."""
     from registration.memberships import approved_providers
     from registration.models import RegistrationRequest
+    from tickets.action_needed import action_needed, with_next_deadline
     from tickets.models import Ticket
 
+    waiting = action_needed(request.user, limit=ACTION_NEEDED_LIMIT + 1)
+    recent = with_next_deadline(
+        Ticket.objects.visible_to(request.user)
+        .select_related("mco", "provider", "complaint_type")
+        .order_by("-created_at")[:RECENT_TICKETS]
+    )
     return render(
         request,
         "portal/home/provider.html",
         {
             "providers": approved_providers(request.user),
             "requests": RegistrationRequest.objects.filter(requester=request.user)[:20],
-            "tickets": Ticket.objects.visible_to(request.user)
-            .select_related("mco", "provider", "complaint_type")
-            .order_by("-created_at")[:50],
+            "waiting": waiting[:ACTION_NEEDED_LIMIT],
+            "more_waiting": len(waiting) > ACTION_NEEDED_LIMIT,
+            "tickets": recent,
+            "recent_limit": RECENT_TICKETS,
         },
     )
 
