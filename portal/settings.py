@@ -333,3 +333,9 @@ ATTACHMENT_MAX_FILES_PER_TICKET = env.int("ATTACHMENT_MAX_FILES_PER_TICKET", def
 # The audit reader's export holds at most this many rows (the newest that match); the page
 # asks for a narrower search beyond it (docs/decisions/0006-audit-log.md).
 AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=10_000)
+# Background jobs (issue 11, docs/decisions/0009-background-jobs.md): how long a made file
+# is kept before the beat task deletes it, and after how long a job that never finished is
+# marked failed (hours); the All-tickets export holds at most this many tickets.
+JOB_FILE_HOURS = env.int("JOB_FILE_HOURS", default=24)
+JOB_STALE_HOURS = env.int("JOB_STALE_HOURS", default=6)
+TICKET_EXPORT_MAX_ROWS = env.int("TICKET_EXPORT_MAX_ROWS", default=100_000)
