@@ -9,7 +9,6 @@ parties' running deadlines come after it, secondary.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,6 +26,10 @@ class Duty:
     anchor: str  # where on the page it is done
     otherwise: str  # what happens if the deadline passes ("" when nothing closes)
     primary: bool = True  # False: an option, not a duty (asking for information)
+
+    @property
+    def closes_ticket(self):
+        return "ticket closes" in self.otherwise
 
 
 DUTIES = {
@@ -88,14 +91,13 @@ def _applies(kind, ticket, party, submissions):
 
 
 def _is_urgent(clock, duty, now):
-    """Overdue, due within the reminder window, or the ticket closes within a week."""
-    if now > clock.due_at:
+    """A warning: overdue, due within the reminder window, or the ticket closes when it
+    passes."""
+    if now > clock.due_at or duty.closes_ticket:
         return True
     today = timezone.localtime(now, calendar.CENTRAL).date()
-    if calendar.business_days_between(today, clock.due_date) <= (
-            settings.CLOCK_REMINDER_BUSINESS_DAYS):
-        return True
-    return "closes" in duty.otherwise and clock.due_date - today <= datetime.timedelta(days=7)
+    return calendar.business_days_between(today, clock.due_date) <= (
+        settings.CLOCK_REMINDER_BUSINESS_DAYS)
 
 
 def for_viewer(ticket, party, running, now, submissions=None):

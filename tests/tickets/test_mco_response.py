@@ -290,6 +290,25 @@ def test_the_ticket_page_says_whose_turn_it_is(presented_ticket, mco_staff, prov
     workflow.request_information(presented_ticket.pk, by=mco_staff, request_text="EOB?")
     url = reverse("ticket_detail", args=[presented_ticket.pk])
     provider_page = logged_in(provider_user).get(url).content.decode()
-    assert "You send the information the MCO asked for, within 5 business days." in provider_page
+    assert "Your next step: Send the information the MCO asked for" in provider_page
+    assert "or the ticket closes" in provider_page
     mco_page = logged_in(mco_staff).get(url).content.decode()
-    assert "The provider sends the requested information." in mco_page
+    assert "Your next step: Send your written response" in mco_page
+    assert "The provider — Provider sends the requested information" in mco_page
+
+
+def test_the_queue_opens_on_what_needs_the_mcos_action(presented_ticket, mco_staff,
+                                                       provider_user, provider, hfs_staff):
+    """Issue 12: the default view is "needs our action"; a ticket answered shows when, never
+    a date that no longer applies; a non-supervisor gets no empty form."""
+    second = workflow.present(make_submitted(provider_user, provider).pk, by=hfs_staff)
+    workflow.respond(second.pk, by=mco_staff, response=COMPLETE_RESPONSE)
+    client = logged_in(mco_staff)
+    page = client.get(reverse("mco_queue")).content.decode()
+    assert presented_ticket.number in page and second.number not in page
+    assert "1 ticket needing your action" in page
+    assert 'method="post"' not in page.split("<main")[1].split("</main>")[0]
+    page = client.get(reverse("mco_queue"), {"status": "open"}).content.decode()
+    row = page.split(second.number)[1].split("</tr>")[0]
+    assert "Responded Nov 4, 2026" in row
+    assert "Ask by" not in row and "Overdue" not in row

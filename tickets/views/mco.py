@@ -19,8 +19,12 @@ from tickets.queues import with_clock
 
 mco_staff = access.for_roles(Role.MCO)
 
+# "Needs our action" first: tickets whose written response the MCO still owes (while the
+# provider answers an information request too: the MCO's 30 days keep running, R-FLOW-3).
+ACTION_STATES = (State.WITH_MCO, State.AWAITING_PROVIDER_INFO)
 STATUS_FILTERS = {
-    "open": "Open",
+    "action": "Needs our action",
+    "open": "All open",
     State.WITH_MCO.value: "With the MCO",
     State.AWAITING_PROVIDER_INFO.value: "Waiting for the provider's information",
     State.MCO_RESPONDED.value: "Responded",
@@ -33,7 +37,7 @@ def can_supervise(user):
     return access.is_mco_staff(user) and user.has_perm("tickets.supervise_mco_queue")
 
 
-def mco_queryset(user, *, status="open", complaint_type="", overdue=False, awaiting=False,
+def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awaiting=False,
                  mine=False, query="", now=None):
     """Their MCO's presented tickets with the response and information-window clocks,
     soonest response due first."""
@@ -47,7 +51,9 @@ def mco_queryset(user, *, status="open", complaint_type="", overdue=False, await
             ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
         ),
     ).select_related("provider", "complaint_type", "mco_assigned_to")
-    if status == "open":
+    if status == "action":
+        qs = qs.filter(state__in=ACTION_STATES)
+    elif status == "open":
         qs = qs.exclude(state=State.CLOSED)
     elif status in STATUS_FILTERS and status != "all":
         qs = qs.filter(state=status)
@@ -71,9 +77,9 @@ def mco_queryset(user, *, status="open", complaint_type="", overdue=False, await
 
 
 def _params(request):
-    status = request.GET.get("status", "open")
+    status = request.GET.get("status", "action")
     return {
-        "status": status if status in STATUS_FILTERS else "open",
+        "status": status if status in STATUS_FILTERS else "action",
         "complaint_type": request.GET.get("type", ""),
         "overdue": request.GET.get("overdue") == "1",
         "awaiting": request.GET.get("awaiting") == "1",
