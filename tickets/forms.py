@@ -36,9 +36,15 @@ class DisputeForm(PortalForm):
         label="Date you filed the dispute with the MCO's internal process",
         help_text="You can file here from day 30 through day 60 after this date.",
         widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date you filed the dispute with the MCO's internal "
+            "process.",
+            "invalid": "Enter the date you filed the dispute with the MCO as a real date.",
+        },
     )
     tracking_number = forms.CharField(
         label="MCO tracking number", max_length=60,
+        error_messages={"required": "Enter the tracking number the MCO gave your dispute."},
         help_text="The number the MCO gave your dispute. For several claims, the number the "
         "MCO gave the template's dispute.",
     )
@@ -77,13 +83,16 @@ class DisputeForm(PortalForm):
 
 class StartTicketForm(DisputeForm):
     provider = forms.ModelChoiceField(
-        label="Provider or facility", queryset=None, empty_label="- Select -"
+        label="Provider or facility", queryset=None, empty_label="- Select -",
+        error_messages={"required": "Choose the provider or facility the complaint is for."},
     )
     mco = forms.ModelChoiceField(
-        label="MCO", queryset=MCO.objects.filter(is_active=True), empty_label="- Select -"
+        label="MCO", queryset=MCO.objects.filter(is_active=True), empty_label="- Select -",
+        error_messages={"required": "Choose the MCO the dispute is with."},
     )
     complaint_type = forms.ModelChoiceField(
-        label="Complaint type", queryset=ComplaintType.objects.all(), empty_label="- Select -"
+        label="Complaint type", queryset=ComplaintType.objects.all(), empty_label="- Select -",
+        error_messages={"required": "Choose the complaint type."},
     )
     field_order = ["provider", "mco", "complaint_type", "dispute_filed_on", "tracking_number",
                    "internal_process_exhausted"]
