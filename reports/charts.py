@@ -50,15 +50,16 @@ class ColumnChart:
     top_y: float = 0
 
 
-WIDTH, HEIGHT = 320, 170
-LEFT, BOTTOM, TOP = 34, 22, 16
+WIDTH = 320  # the bar charts; the small column charts are narrower
+COLUMN_WIDTH, COLUMN_HEIGHT = 240, 150
+LEFT, BOTTOM, TOP = 30, 22, 16
 
 
 def column_chart(chart_id, title, points, *, top, summary):
     """``points``: (label, value) pairs, in order."""
-    chart = ColumnChart(id=chart_id, title=title, summary=summary, width=WIDTH,
-                        height=HEIGHT, top=top, baseline=HEIGHT - BOTTOM, left=LEFT,
-                        right=WIDTH - 6, top_y=TOP)
+    chart = ColumnChart(id=chart_id, title=title, summary=summary, width=COLUMN_WIDTH,
+                        height=COLUMN_HEIGHT, top=top, baseline=COLUMN_HEIGHT - BOTTOM,
+                        left=LEFT, right=COLUMN_WIDTH - 6, top_y=TOP)
     n = max(len(points), 1)
     slot = (chart.right - LEFT) / n
     plot = chart.baseline - TOP
@@ -125,7 +126,8 @@ def volume_charts(report) -> list[ColumnChart]:
         total = sum(v for _, v in points)
         if total:
             peak_label, peak = max(points, key=lambda p: p[1])
-            summary = (f"{name}: {total:,} tickets {measure} over {len(months)} months; "
+            tickets = "ticket" if total == 1 else "tickets"
+            summary = (f"{name}: {total:,} {tickets} {measure} over {len(months)} months; "
                        f"the most in {peak_label} ({peak:,}).")
         else:
             summary = f"{name}: no tickets {measure} in these months."
@@ -141,7 +143,7 @@ def rate_charts(report) -> list[BarChart]:
     for step in metrics.steps(report.scope.for_mco):
         mine = [r for r in rows if r["step"] == step.label and r["label"] != "All MCOs"]
         bars = [(r["label"], r["rate"],
-                 "none finished" if r["rate"] is None else f"{r['rate']:.0f}%")
+                 "none ended" if r["rate"] is None else f"{r['rate']:.0f}%")
                 for r in mine]
         rated = [r for r in mine if r["rate"] is not None]
         if rated:

@@ -485,6 +485,8 @@ def closed_reason_rows(counts: dict, for_mco=False) -> list[dict]:
             rows.append({"label": CloseReason(reason).label, "stage": "At triage",
                          "n": counts.get(f"closed_at_triage:{reason}", 0)})
     for reason in CloseReason:
+        if reason in TRIAGE_CLOSE_REASONS and reason != CloseReason.INVALID_TRACKING:
+            continue  # closed only at triage, before presentation
         rows.append({"label": reason.label, "stage": "After presentation",
                      "n": counts.get(f"closed:{reason.value}", 0)})
     return rows

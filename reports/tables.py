@@ -136,6 +136,7 @@ def build(scope: metrics.Scope, *, now=None, pages=None, lists=True) -> Report:
         metrics.duration_rows(overall, durations_by_mco, mcos, scope.for_mco),
         note="From the day the step started (day 0) to the day it finished, in the month "
              "it finished."))
+    _step_tables(report, scope, mcos)
     add("extensions", Table(
         "extensions", "Extensions asked, by party",
         [_text("label", "Asked by"), Column("asked", "Asked"), Column("approved", "Approved"),
@@ -158,6 +159,50 @@ def build(scope: metrics.Scope, *, now=None, pages=None, lists=True) -> Report:
         for table in list_tables(scope, now, pages=pages):
             add(table.id, table)
     return report
+
+
+def _step_tables(report, scope, mcos):
+    """The page's smaller tables: on time per step (the step is the heading, each MCO a
+    row), and days per step (each step a row; by MCO, one table of medians and one of 90th
+    percentiles). The long tables above stay for the spreadsheets."""
+    add = report.tables.__setitem__
+    timeliness = report["timeliness"].rows
+    on_time_columns = [_text("label", "MCO"), Column("on_time", "On time"),
+                       Column("late", "Late"), Column("rate", "On-time rate", "percent")]
+    for step in metrics.steps(scope.for_mco):
+        add(f"on_time_{step.key}", Table(
+            f"on_time_{step.key}", f"{step.label}: on time, by MCO",
+            [*on_time_columns, Column("stopped", "Ended without the step")],
+            [r for r in timeliness if r["step"] == step.label]))
+        if step is metrics.MCO_RESPONSE:
+            label = f"{step.label} (with an approved extension)"
+            add("on_time_extended", Table(
+                "on_time_extended", "With an approved extension (60 days): on time, by MCO",
+                on_time_columns, [r for r in timeliness if r["step"] == label]))
+    durations = report["durations"].rows
+    own = "All MCOs" if not scope.for_mco else (mcos[0][1] if mcos else "")
+    add("days_by_step", Table(
+        "days_by_step", "Days per step" + ("" if scope.for_mco else ", all MCOs"),
+        [_text("step", "Step"), _text("unit", "Counted in"), Column("n", "Steps finished"),
+         Column("median", "Median", "days"), Column("p90", "90th percentile", "days")],
+        [r for r in durations if r["label"] == own],
+        note=report["durations"].note))
+    if scope.for_mco:
+        return
+    for key, title in (("median", "Median days, by MCO"),
+                       ("p90", "90th percentile days, by MCO")):
+        rows = []
+        for _, name in mcos:
+            row = {"label": name}
+            for step in metrics.steps():
+                found = [r for r in durations if r["label"] == name and r["step"] == step.label]
+                row[step.key] = found[0][key] if found else None
+            rows.append(row)
+        add(f"{key}_by_mco", Table(
+            f"{key}_by_mco", title,
+            [_text("label", "MCO")] + [Column(s.key, s.label, "days") for s in metrics.steps()],
+            rows, note="Business days for HFS triage and information requests, calendar days "
+                       "for MCO responses and HFS decisions."))
 
 
 # --- Lists ----------------------------------------------------------------------------------

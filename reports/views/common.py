@@ -47,14 +47,13 @@ def render_report(request, form, *, template, export_name, extra=None, status=20
     pages = {name: request.GET.get(f"{name}_page") or 1 for name in LIST_IDS}
     report = tables.build(scope, pages=pages)
     rate_charts = charts.rate_charts(report)
-    timeliness = report["timeliness"]
     steps = metrics.steps(scope.for_mco)
     context.update(
         report=report, scope=scope, query=query_without_pages(request),
         volume_charts=charts.volume_charts(report),
         rate_sections=[
-            {"chart": chart, "step": step,
-             "rows": [r for r in timeliness.rows if r["step"].startswith(step.label)]}
+            {"chart": chart, "step": step, "table": report[f"on_time_{step.key}"],
+             "extended": report["on_time_extended"] if step is metrics.MCO_RESPONSE else None}
             for chart, step in zip(rate_charts, steps, strict=True)],
         median_chart=charts.median_chart(report),
         export_name=export_name,

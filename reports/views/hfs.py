@@ -39,6 +39,10 @@ class MonthlySummaryForm(PortalForm):
     month = forms.CharField(label="Month", widget=forms.TextInput(attrs={"type": "month"}),
                             help_text="Month and year, for example 2027-01.")
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "monthly_%s")  # apart from the report filters' ids
+        super().__init__(*args, **kwargs)
+
     def clean_month(self):
         month = parse_month(self.cleaned_data["month"])
         if month is None:

@@ -35,6 +35,7 @@ from tests.tickets.conftest import approve, make_draft, make_provider
 from tickets import workflow
 
 REPORT_NOW = datetime.datetime(2027, 3, 15, 10, tzinfo=CENTRAL)
+APRIL_2027 = datetime.datetime(2027, 4, 5, 10, tzinfo=CENTRAL)  # the first quarter has ended
 JAN, FEB, MAR = (datetime.date(2027, m, 1) for m in (1, 2, 3))
 
 RESPONSE = {
@@ -57,7 +58,8 @@ def at(month, day, hour=10):
 class Story:
     """The five tickets, the people, and ``step(moment)`` to act at a moment."""
 
-    def __init__(self, personas, other_mco_staff, refresh_each_step=False):
+    def __init__(self, personas, other_mco_staff=None, refresh_each_step=False,
+                 provider=None):
         from reports import summaries
 
         self.people = personas
@@ -67,8 +69,10 @@ class Story:
         self.hfs = personas["hfs"]
         self.refresh_each_step = refresh_each_step
         self._refresh = summaries.refresh
-        self.provider = make_provider(0)
-        approve(self.provider_user, self.provider)
+        if provider is None:  # else the provider user is already approved for it
+            provider = make_provider(0)
+            approve(self.provider_user, provider)
+        self.provider = provider
 
     def moment(self, when):
         """Travel to ``when`` (frozen) for the block; refresh after it when asked to."""

@@ -50,7 +50,7 @@ def test_the_charts_say_in_words_what_they_show(story, hfs_client):
     response = hfs_client.get(reverse("reports"), Q1)
     page = text_of(response)
     assert "Molina: 4 tickets filed over 3 months; the most in Jan 2027 (4)." in page
-    assert "Aetna: 1 tickets filed over 3 months" in page
+    assert "Aetna: 1 ticket filed over 3 months" in page
     assert "HFS triage: Molina 75% on time (3 of 4)." in page
     assert ("Median days: HFS triage 2.5 business days; MCO response 34 calendar days; "
             "Information request answered 2 business days; HFS decision 5 calendar days.") in page
