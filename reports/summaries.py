@@ -41,8 +41,9 @@ def _lock():
 # --- Loading what the measures read -----------------------------------------------------
 
 
-def load(ticket_ids) -> dict[int, metrics.TicketData]:
-    """``TicketData`` of the given tickets (drafts left out), in a fixed number of queries
+def load(ticket_ids=None, *, between=None) -> dict[int, metrics.TicketData]:
+    """``TicketData`` of the given tickets, or of the tickets whose ids are ``between``
+    (first, last) both included (a rebuild), drafts left out, in a fixed number of queries
     whatever their number."""
     from deadlines.models import Clock
     from tickets.models import (
@@ -54,8 +55,14 @@ def load(ticket_ids) -> dict[int, metrics.TicketData]:
         Ticket,
     )
 
+    def of(queryset, field="ticket_id"):
+        if between is not None:
+            return queryset.filter(**{f"{field}__gte": between[0], f"{field}__lte": between[1]})
+        return queryset.filter(**{f"{field}__in": ids})
+
     data = {}
-    rows = Ticket.objects.filter(pk__in=ticket_ids, submitted_at__isnull=False).values_list(
+    ids = ticket_ids
+    rows = of(Ticket.objects.filter(submitted_at__isnull=False), "pk").values_list(
         "pk", "mco_id", "complaint_type_id", "submitted_at", "presented_at", "responded_at",
         "closed_at", "close_reason", "sanction_candidate_at", "review_requested_at",
         "record_closed_at",
@@ -68,32 +75,35 @@ def load(ticket_ids) -> dict[int, metrics.TicketData]:
             close_reason=reason, sanction_candidate_at=sanction, review_requested_at=review,
             record_closed_at=record_closed,
         )
-    ids = list(data)
-    if not ids:
+    if not data:
         return data
-    for ticket_id, first in (RepresentativeContact.objects.filter(ticket_id__in=ids)
+    if between is None:
+        ids = list(data)
+    missing = metrics.TicketData(id=0, mco_id=0, complaint_type_id=0)  # a draft: ignored
+    for ticket_id, first in (of(RepresentativeContact.objects)
                              .values("ticket_id").annotate(first=Min("recorded_at"))
                              .values_list("ticket_id", "first")):
-        data[ticket_id].contested_at = first
-    for ticket_id, outcome, decided_at in Decision.objects.filter(
-            ticket_id__in=ids).values_list("ticket_id", "outcome", "decided_at"):
-        data[ticket_id].decision_outcome, data[ticket_id].decided_at = outcome, decided_at
-    for ticket_id, party, status, requested_at in ExtensionRequest.objects.filter(
-            ticket_id__in=ids).values_list("ticket_id", "party", "status", "requested_at"):
-        data[ticket_id].extensions.append((party, status, requested_at))
-    for ticket_id, reported_at in Investigation.objects.filter(
-            ticket_id__in=ids).values_list("ticket_id", "reported_at"):
-        data[ticket_id].investigations.append(reported_at)
-    for ticket_id, requested_at, answered_at in InformationRequest.objects.filter(
-            ticket_id__in=ids).values_list("ticket_id", "requested_at", "answered_at"):
-        data[ticket_id].information_requests.append((requested_at, answered_at))
+        data.get(ticket_id, missing).contested_at = first
+    for ticket_id, outcome, decided_at in of(Decision.objects).values_list(
+            "ticket_id", "outcome", "decided_at"):
+        t = data.get(ticket_id, missing)
+        t.decision_outcome, t.decided_at = outcome, decided_at
+    for ticket_id, party, status, requested_at in of(ExtensionRequest.objects).values_list(
+            "ticket_id", "party", "status", "requested_at"):
+        data.get(ticket_id, missing).extensions.append((party, status, requested_at))
+    for ticket_id, reported_at in of(Investigation.objects).values_list(
+            "ticket_id", "reported_at"):
+        data.get(ticket_id, missing).investigations.append(reported_at)
+    for ticket_id, requested_at, answered_at in of(InformationRequest.objects).values_list(
+            "ticket_id", "requested_at", "answered_at"):
+        data.get(ticket_id, missing).information_requests.append((requested_at, answered_at))
     ticket_type = ContentType.objects.get_for_model(Ticket)
     kinds = [s.key for s in metrics.STEPS]
     for (object_id, kind, outcome, stopped_at, length, due_date, started_at) in (
-            Clock.objects.filter(content_type=ticket_type, object_id__in=ids, kind__in=kinds)
+            of(Clock.objects.filter(content_type=ticket_type, kind__in=kinds), "object_id")
             .values_list("object_id", "kind", "outcome", "stopped_at", "length", "due_date",
                          "started_at")):
-        data[object_id].clocks.append(metrics.ClockData(
+        data.get(object_id, missing).clocks.append(metrics.ClockData(
             kind=kind, outcome=outcome, stopped_at=stopped_at, length=length,
             due_date=due_date, started_at=started_at))
     return data
@@ -243,15 +253,15 @@ def rebuild(*, batch: int = 5000, progress=None) -> int:
             chunk = list(ids.filter(pk__gt=last)[:batch])
             if not chunk:
                 break
+            data = load(between=(chunk[0], chunk[-1]))
             last = chunk[-1]
-            data = load(chunk)
             facts = []
             for t in data.values():
                 keys = metrics.ticket_keys(t)
                 _deltas([], keys, t.mco_id, t.complaint_type_id, counts, durations)
                 facts.append(_fact(t, keys))
-            TicketFact.objects.bulk_create(facts, batch_size=batch)
-            done += len(chunk)
+            _write(TicketFact, facts)
+            done += len(data)
             if progress:
                 progress(done)
         _insert(MonthlyCount, COUNT_COLUMNS, counts)
@@ -267,10 +277,29 @@ def _last_queued():
 
 def _insert(model, key_columns, sums):
     """Write freshly counted summary rows (``key_columns`` name the key's parts)."""
-    model.objects.bulk_create(
-        [model(**dict(zip(key_columns, key, strict=True)), n=n) for key, n in sums.items() if n],
-        batch_size=5000,
-    )
+    _write(model, [model(**dict(zip(key_columns, key, strict=True)), n=n)
+                   for key, n in sums.items() if n])
+
+
+def _write(model, objects):
+    """Insert new rows: with COPY on PostgreSQL (a rebuild writes a row per ticket), with
+    ``bulk_create`` elsewhere."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=5000)
+        return
+    from django.db.models import JSONField
+    from psycopg.types.json import Jsonb
+
+    fields = [f for f in model._meta.concrete_fields
+              if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json = [isinstance(f, JSONField) for f in fields]
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 (our own names)
+        for obj in objects:
+            copy.write_row([Jsonb(getattr(obj, f.attname)) if is_json else getattr(obj, f.attname)
+                            for f, is_json in zip(fields, json, strict=True)])
 
 
 def summary_totals() -> tuple[dict, dict]:
