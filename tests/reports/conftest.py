@@ -32,6 +32,7 @@ from deadlines import clocks
 from deadlines.calendar import CENTRAL
 from portal.models import MCO, ComplaintType
 from tests.tickets.conftest import approve, make_draft, make_provider
+from tests.tickets.test_core_rules import DECISION
 from tickets import workflow
 
 REPORT_NOW = datetime.datetime(2027, 3, 15, 10, tzinfo=CENTRAL)
@@ -43,11 +44,6 @@ RESPONSE = {
     "plan_text": "Reprocess and pay.", "resolve_by": datetime.date(2027, 4, 30),
     "representative_name": "Rita Rep", "representative_phone": "312-555-0199",
     "representative_email": "rita@molina.example.test",
-}
-DECISION = {
-    "outcome": "provider", "reasoning": "The contract requires payment.",
-    "rests_on_contract": True, "rests_on_policy": False, "rests_on_law": False,
-    "citations": "HealthChoice Illinois contract §5.3",
 }
 
 

@@ -98,3 +98,17 @@ def test_mco_staff_cannot_open_the_hfs_reports(client, mco_staff):
     client.force_login(mco_staff)
     assert client.get(reverse("reports")).status_code == 403
     assert client.get(reverse("report_export", args=["by_mco"])).status_code == 403
+
+
+def test_the_scorecard_costs_the_same_queries_for_more_tickets(
+        aetna_story, client, mco_staff, django_assert_max_num_queries):
+    with django_assert_max_num_queries(50) as few:
+        scorecard(client, mco_staff)
+    with time_machine.travel(at(3, 10), tick=False):
+        for _ in range(4):
+            workflow.present(aetna_story.file().pk, by=aetna_story.hfs)
+    with time_machine.travel(REPORT_NOW, tick=False):
+        summaries.refresh()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        report = scorecard(client, mco_staff).context["report"]
+    assert report["by_month"].rows[-1]["presented"] == 8
