@@ -217,6 +217,18 @@ class MCOForm(PortalModelForm):
 
         return tracking_formats.parse_examples(self.cleaned_data.get("examples", ""))
 
+    def clean_tracking_pattern(self):
+        """Checked here, before the examples are tried against it (the model's validator
+        runs only after the form's own checks)."""
+        from portal import tracking_formats
+
+        pattern = self.cleaned_data.get("tracking_pattern", "").strip()
+        try:
+            tracking_formats.compile_pattern(pattern)
+        except tracking_formats.FormatError as error:
+            raise forms.ValidationError(str(error), code="invalid_pattern") from error
+        return pattern
+
     def clean(self):
         data = super().clean()
         pattern, examples = data.get("tracking_pattern"), data.get("examples") or []

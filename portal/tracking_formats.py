@@ -16,6 +16,7 @@ MAX_EXAMPLES = 20
 MAX_EXAMPLE_LENGTH = 60
 
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|.", re.S)
+_SPECIAL = set(".^$*+?{}[]\\|()")
 _SEPARATOR_NAMES = {
     "-": "a hyphen", "/": "a slash", ".": "a full stop", " ": "a space", "_": "an underscore",
     "#": "a # sign", ":": "a colon", "+": "a plus sign",
@@ -84,7 +85,7 @@ def _merge(examples):
             pattern.append("[0-9]" + _count(column))
             words.append(_counted(column, "digit"))
         elif kind == "letters" and len(set(column)) == 1:
-            pattern.append(re.escape(column[0]))
+            pattern.append(column[0])
             words.append(column[0])
         elif kind == "letters":
             joined = "".join(column)
@@ -94,7 +95,7 @@ def _merge(examples):
             pattern.append(klass + _count(column))
             words.append(_counted(column, noun))
         else:
-            pattern.append(re.escape(kind))
+            pattern.append("\\" + kind if kind in _SPECIAL else kind)  # "-" stays "-"
             words.append(_SEPARATOR_NAMES.get(kind, f"“{kind}”"))
     return "".join(pattern), ", then ".join(words)
 

@@ -32,8 +32,8 @@ def edit(client, slug="molina", **fields):
 
 @pytest.mark.parametrize(("examples", "pattern", "words"), [
     (["PDXGR1234567"], "PDXGR[0-9]{7}", "PDXGR, then 7 digits"),
-    (["MOL-123", "MOL-98765"], r"MOL\-[0-9]{3,5}", "MOL, then a hyphen, then 3 to 5 digits"),
-    (["AB-12", "CD-34"], r"[A-Z]{2}\-[0-9]{2}", "2 capital letters, then a hyphen, then 2 digits"),
+    (["MOL-123", "MOL-98765"], "MOL-[0-9]{3,5}", "MOL, then a hyphen, then 3 to 5 digits"),
+    (["AB-12", "CD-34"], "[A-Z]{2}-[0-9]{2}", "2 capital letters, then a hyphen, then 2 digits"),
     (["12/ab", "34/cd"], "[0-9]{2}/[a-z]{2}", "2 digits, then a slash, then 2 small letters"),
 ])
 def test_a_pattern_is_proposed_from_examples(examples, pattern, words):
@@ -105,12 +105,12 @@ def test_propose_fills_the_pattern_from_examples_and_saves_nothing(hfs_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Proposed from 2 examples: MOL, then a hyphen, then 5 digits." in html
-    assert 'value="MOL\\-[0-9]{5}"' in html
+    assert 'value="MOL-[0-9]{5}"' in html
     assert 'value="MOL, then a hyphen, then 5 digits"' in html
     assert 'value="MOL-12345"' in html  # the first example becomes the example
     assert MCO.objects.get(slug="molina").tracking_pattern == ""
     # Saved as proposed.
-    assert edit(hfs_client, tracking_pattern=r"MOL\-[0-9]{5}", tracking_example="MOL-12345",
+    assert edit(hfs_client, tracking_pattern="MOL-[0-9]{5}", tracking_example="MOL-12345",
                 tracking_format="MOL, then a hyphen, then 5 digits",
                 examples="MOL-12345\nMOL-67890").status_code == 302
     molina = MCO.objects.get(slug="molina")
@@ -132,6 +132,16 @@ def test_a_broken_pattern_is_named_in_the_summary_and_the_input_kept(hfs_client)
     assert "This is not a valid regular expression: unterminated character set at character 5" \
         in html
     assert 'value="MOL-[0-9"' in html and 'value="MOL-1"' in html
+    assert MCO.objects.get(slug="molina").tracking_pattern == ""
+
+
+def test_a_broken_pattern_with_examples_to_try_is_refused_not_a_server_error(hfs_client):
+    response = edit(hfs_client, tracking_pattern="MOL-[0-9", tracking_example="MOL-12345",
+                    examples="MOL-12345\nMOL-67890", test_number="MOL-12399", save="1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This is not a valid regular expression" in html
+    assert "MOL-12399 cannot be tried: the pattern is not valid" in html
     assert MCO.objects.get(slug="molina").tracking_pattern == ""
 
 

@@ -55,7 +55,22 @@
     for (var i = 0; i < summaries.length; i += 1) {
       summaries[i].addEventListener("click", followLink);
     }
-    if (summaries.length) { summaries[0].focus(); }
+    if (!summaries.length) { return; }
+    var summary = summaries[0];
+    summary.focus();
+    // A page posted from an address with a #fragment (a "Change" link's) goes to that
+    // fragment once loaded, which takes focus from the summary: give it back, unless the
+    // person has moved on to something else.
+    window.addEventListener("load", function () {
+      window.setTimeout(function () {
+        var active = document.activeElement;
+        var hash = window.location.hash.slice(1);
+        var target = hash ? document.getElementById(decodeURIComponent(hash)) : null;
+        if (!active || active === document.body || (target && active === target)) {
+          summary.focus();
+        }
+      }, 0);
+    });
   });
 })();
 

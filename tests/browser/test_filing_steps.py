@@ -143,12 +143,19 @@ def test_provider_files_a_ticket_through_the_steps(
     expect(main.get_by_role("link", name="Change the MCO tracking number")).to_be_visible()
     at_both_widths(page, axe, shots, "filing-3-check")
 
-    # Changing the MCO from here: back to step 1, then back to the answers.
-    main.get_by_role("link", name="Change the complaint type").click()
+    # Changing an answer from here: back to step 1 at that field, then back to the answers.
+    # A failed submit there (posted from an address with a #fragment) still puts focus on
+    # the error summary.
+    main.get_by_role("link", name="Change the MCO tracking number").click()
     expect(h1(page)).to_have_text("File a ticket")
     expect(field(page, "Complaint type").locator("option:checked")).to_have_text(CLAIMS_PAYMENT)
+    tracking.fill("")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    tracking.fill("MOL-54321")
     page.get_by_role("button", name="Continue").click()
     expect(h1(page)).to_have_text("Check your answers before you file")
+    expect(main).to_contain_text("MOL-54321")
 
     page.get_by_role("button", name="File the ticket").click()
     expect(h1(page)).to_have_text(re.compile(r"^Ticket PRP-\d{4}-000001 is filed$"))
