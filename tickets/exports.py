@@ -54,11 +54,15 @@ def export_search(job, progress):
                              "then export.")
     data = form.cleaned_data
     sort = search.sort_key(job.params.get("sort"))
-    tickets = search.matching(user, data)
+    found = search.text_search(data.get("q", ""))
+    tickets = search.matching(user, data, search=found)
     cap = search.export_cap()
     total = search.capped_count(tickets, cap)
     truncated = total > cap
     total = min(total, cap)
+    if found.uses_full_text and not truncated:
+        # All of them fit: read them by id (the GIN index), then sort (see search.page_of).
+        tickets = search.visible(user).filter(pk__in=tickets.order_by().values("pk"))
     progress(0, total)
     outcomes = dict(Decision.Outcome.choices)
     columns = COLUMNS + (HFS_COLUMNS if access.is_hfs_staff(user) else [])

@@ -14,9 +14,10 @@ Built for 1,000,000 tickets (docs/PERFORMANCE.md, bench/search.py):
   ``id = ANY(...)`` / ``provider_id = ANY(...)``), and the words of the description
   (PostgreSQL full-text search through a GIN index on its ``to_tsvector``; on SQLite a
   plain ``icontains`` per word). A subquery inside an OR could not use an index.
-- **No unbounded COUNT(*)**: the count stops at ``COUNT_CAP`` ("1,000+ tickets"), and the
-  pages go as far as the count does (``OFFSET`` at most ``COUNT_CAP``); past that, narrow
-  the search, sort the other way, or export.
+- **No unbounded COUNT(*)**: the count reads at most ``COUNT_CAP + 1`` matching ids
+  ("1,000+ tickets"), and the pages go as far as the count does (``OFFSET`` at most
+  ``COUNT_CAP``); past that, narrow the search, sort the other way, or export. When fewer
+  match, the page is sorted from those ids (``page_of``).
 - **Sort keys are a whitelist**, each read in order from an index (filed, closed, number).
 """
 
@@ -46,6 +47,9 @@ COUNT_CAP = 1000
 PROVIDER_MATCH_CAP = 500
 #: Claim rows (tracking number, member RIN) give at most this many tickets.
 CLAIM_MATCH_CAP = 5000
+#: A search in the description reads up to this many matching ids before the page: fewer
+#: matches are sorted from their ids (see ``page_of``).
+FULL_TEXT_PROBE = 10_000
 #: The full-text configuration of the description index (migration 0007).
 TEXT_SEARCH_CONFIG = "english"
 
@@ -75,6 +79,13 @@ NOT_ASSIGNED = "none"
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class ListSelect(forms.Select):
+    """A select whose options are written in one template, not one include each: the
+    filters have some eighty options, rendered on every search."""
+
+    template_name = "tickets/search/select.html"
+
+
 def _date_field(label, hint):
     return forms.DateField(
         label=label, required=False, widget=_DATE, help_text=hint,
@@ -100,26 +111,29 @@ class TicketSearchForm(PortalForm):
     mco = forms.ModelChoiceField(
         label="MCO", queryset=MCO.objects.order_by("name"), to_field_name="slug",
         required=False, empty_label="Any MCO", error_messages=_invalid("MCO", "MCOs"),
+        widget=ListSelect,
     )
     type = forms.ModelChoiceField(
         label="Complaint type", queryset=ComplaintType.objects.all(), to_field_name="slug",
-        required=False, empty_label="Any type",
+        required=False, empty_label="Any type", widget=ListSelect,
         error_messages=_invalid("Complaint type", "complaint types"),
     )
     state = forms.ChoiceField(label="Status", choices=STATE_CHOICES, required=False,
-                              error_messages=_invalid("Status", "statuses"))
+                              widget=ListSelect, error_messages=_invalid("Status", "statuses"))
     close_reason = forms.ChoiceField(
         label="Close reason", choices=[("", "Any reason")] + CloseReason.choices,
-        required=False, error_messages=_invalid("Close reason", "reasons"),
+        required=False, widget=ListSelect,
+        error_messages=_invalid("Close reason", "reasons"),
     )
     outcome = forms.ChoiceField(
         label="Decision outcome", choices=[("", "Any outcome")] + Decision.Outcome.choices,
-        required=False, error_messages=_invalid("Decision outcome", "outcomes"),
+        required=False, widget=ListSelect,
+        error_messages=_invalid("Decision outcome", "outcomes"),
     )
     sanction = forms.ChoiceField(label="Sanction candidate", choices=SANCTION_CHOICES,
-                                 required=False,
+                                 required=False, widget=ListSelect,
                                  error_messages=_invalid("Sanction candidate", "choices"))
-    assigned = forms.ChoiceField(label="Assigned HFS staff", required=False,
+    assigned = forms.ChoiceField(label="Assigned HFS staff", required=False, widget=ListSelect,
                                  error_messages=_invalid("Assigned HFS staff", "people"))
     filed_from = _date_field("Filed from", "The first day it was filed (Central time).")
     filed_to = _date_field("Filed to", "The last day, included.")
@@ -256,7 +270,7 @@ def description_vector():
 def matching(user, data, *, search: Search | None = None):
     """The tickets ``user`` may see that the (valid) filters ``data`` ask for, unordered.
     ``search``: the box's condition when already built (``text_search(data["q"])``)."""
-    tickets = Ticket.objects.visible_to(user).exclude(state=State.DRAFT)
+    tickets = visible(user)
     state = data.get("state")
     if state == OPEN:
         tickets = tickets.exclude(state=State.CLOSED)
@@ -346,16 +360,32 @@ class Page:
         return (self.number - 1) * PAGE_SIZE + len(self.tickets)
 
 
+def visible(user):
+    """Every ticket ``user`` may find here (R-SEC-1): never a draft."""
+    return Ticket.objects.visible_to(user).exclude(state=State.DRAFT)
+
+
 def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     """One page of the search: the count (capped), then the tickets of page ``number``
-    (clamped to the pages there are)."""
+    (clamped to the pages there are).
+
+    The count reads the matching ids (at most ``COUNT_CAP + 1``, or ``FULL_TEXT_PROBE + 1``
+    for a search in the description), so a search that matches few tickets then reads its
+    page from those ids: sorting a thousand rows is quick, whereas walking the order's index
+    and testing each row against a rare word (computing its ``to_tsvector``) is not. Many
+    matches are dense enough for the walk to find a page at once.
+    """
     search = text_search(data.get("q", ""))
     tickets = matching(user, data, search=search)
-    count = capped_count(tickets)
+    probe = FULL_TEXT_PROBE if search.uses_full_text else COUNT_CAP
+    ids = list(tickets.order_by().values_list("pk", flat=True)[: probe + 1])
+    count = min(len(ids), COUNT_CAP + 1)
     pages = max(1, -(-min(count, COUNT_CAP) // PAGE_SIZE))
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
     end = min(offset + PAGE_SIZE, COUNT_CAP)
+    if len(ids) <= probe:
+        tickets = visible(user).filter(pk__in=ids)
     rows = list(ordered(for_display(tickets), sort)[offset:end]) if count else []
     decisions = dict(Decision.Outcome.choices)
     for ticket in rows:
