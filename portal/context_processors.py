@@ -7,9 +7,11 @@ from portal.access import Role
 
 
 def navigation(request):
+    """The primary navigation by role, HFS's queues and reference data grouped in
+    drop-downs (USWDS extended header); Account and the audit log as secondary links."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_roles": []}
+        return {"nav_items": [], "nav_secondary": [], "user_roles": []}
     roles = access.roles_of(user)
     items = []
     if Role.PROVIDER in roles:
@@ -23,27 +25,44 @@ def navigation(request):
         items.append(("Scorecard", reverse("scorecard")))
     if Role.HFS in roles:
         items.append(("HFS work", reverse("hfs_home")))
+        items.append(("Queues", [
+            ("Triage", reverse("triage_queue")),
+            ("Extensions", reverse("extension_queue")),
+            ("Overdue responses", reverse("overdue_responses")),
+            ("Reviews", reverse("review_queue")),
+            ("Investigations", reverse("investigations")),
+        ]))
         items.append(("All tickets", reverse("ticket_search")))
-        items.append(("Triage", reverse("triage_queue")))
-        items.append(("Extensions", reverse("extension_queue")))
-        items.append(("Overdue responses", reverse("overdue_responses")))
-        items.append(("Reviews", reverse("review_queue")))
-        items.append(("Investigations", reverse("investigations")))
         items.append(("Reports", reverse("reports")))
-        items.append(("MCOs", reverse("mco_list")))
-        items.append(("Closure days", reverse("closure_list")))
+        items.append(("Reference data", [
+            ("MCOs", reverse("mco_list")),
+            ("Closure days", reverse("closure_list")),
+        ]))
     if Role.REGISTRATION_ADMIN in roles:
         items.append(("Registrations", reverse("registration_queue")))
     if access.can_manage_people(user):
         items.append(("People", reverse("people_list")))
+    secondary = []
     from portal import audit
 
     if audit.can_read(user):
-        items.append(("Audit log", reverse("audit_log")))
-    items.append(("Account", reverse("account_settings")))
+        secondary.append(("Audit log", reverse("audit_log")))
+    secondary.append(("Account", reverse("account_settings")))
     path = request.path
-    nav = [
-        {"label": label, "url": url, "current": path == url or path.startswith(url + "/")}
-        for label, url in items
-    ]
-    return {"nav_items": nav, "user_roles": sorted(r.label for r in roles)}
+
+    def entry(label, target, index=0):
+        if isinstance(target, list):
+            children = [entry(child, url) for child, url in target]
+            return {"label": label, "children": children, "id": f"nav-group-{index}",
+                    "current": any(c["current"] for c in children)}
+        return {"label": label, "url": target,
+                "current": path == target or path.startswith(target.rstrip("/") + "/")}
+
+    seen, nav = set(), []
+    for index, (label, target) in enumerate(items):
+        if label in seen:  # a person with two roles sees "All tickets" once
+            continue
+        seen.add(label)
+        nav.append(entry(label, target, index))
+    return {"nav_items": nav, "nav_secondary": [entry(lbl, url) for lbl, url in secondary],
+            "user_roles": sorted(r.label for r in roles)}

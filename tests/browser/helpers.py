@@ -31,6 +31,18 @@ def nav(page: Page) -> Locator:
     return page.get_by_role("navigation", name="Primary navigation")
 
 
+def nav_link(page: Page, label: str) -> Locator:
+    """A link of the primary navigation, opening its drop-down group first when it is in
+    one (HFS's Queues and Reference data), as a person would."""
+    link = nav(page).get_by_role("link", name=label, exact=True)
+    if not link.count():
+        hidden = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        group = nav(page).locator("li.usa-nav__primary-item", has=hidden)
+        if group.count():
+            group.get_by_role("button").first.click()
+    return link
+
+
 def field(scope, label: str) -> Locator:
     """The form control labelled ``label``, with or without the "(required)" marker."""
     return scope.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))

@@ -25,7 +25,7 @@ from tests.browser.helpers import (
     choose,
     field,
     h1,
-    nav,
+    nav_link,
     open_section,
     short_day,
     sign_in_as,
@@ -117,7 +117,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     hfs = new_context().new_page()
     sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/", axe_each=True)
     axe(hfs)
-    nav(hfs).get_by_role("link", name="Triage", exact=True).click()
+    nav_link(hfs, "Triage").click()
     expect(h1(hfs)).to_have_text("Triage queue")
     axe(hfs)
     hfs.get_by_role("row", name=re.compile(re.escape(number))).get_by_role(
@@ -246,7 +246,7 @@ def test_a_ticket_from_filing_to_the_final_decision(
     expect(record).to_contain_text(f"The record closed on {short_day(today())}")
 
     # 9. HFS: "Reviews", the ticket, the written decision.
-    nav(hfs).get_by_role("link", name="Reviews", exact=True).click()
+    nav_link(hfs, "Reviews").click()
     expect(hfs).to_have_url(live_server.url + "/tickets/reviews/")
     expect(h1(hfs)).to_have_text("HFS reviews")
     row = hfs.get_by_role("table", name="Tickets in HFS review").get_by_role(

@@ -30,7 +30,7 @@ from tests.browser.helpers import (
     ended_deadline,
     field,
     h1,
-    nav,
+    nav_link,
     open_section,
     short_day,
     sign_in_as,
@@ -248,7 +248,7 @@ def test_mco_asks_for_an_extension_and_hfs_approves_it(
     # HFS, in another browser: the extension queue.
     hfs = new_context().new_page()
     sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
-    nav(hfs).get_by_role("link", name="Extensions", exact=True).click()
+    nav_link(hfs, "Extensions").click()
     expect(hfs).to_have_url(live_server.url + "/tickets/extensions/")
     expect(h1(hfs)).to_have_text("Extension requests")
     card = hfs.get_by_role("region", name=f"{number}: {PROVIDER_NAME} with Molina")
@@ -311,7 +311,7 @@ def test_overdue_responses_and_the_mco_queue_export(
 
     hfs = page
     sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
-    nav(hfs).get_by_role("link", name="Overdue responses", exact=True).click()
+    nav_link(hfs, "Overdue responses").click()
     expect(hfs).to_have_url(live_server.url + "/tickets/overdue-responses/")
     expect(h1(hfs)).to_have_text("Overdue MCO responses")
     table = hfs.get_by_role("table", name="Sanction candidates")

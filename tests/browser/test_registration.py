@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from portal.access import Role
-from tests.browser.helpers import choose, field, fill_workbook, h1, nav, sign_in_as
+from tests.browser.helpers import choose, field, fill_workbook, h1, nav, nav_link, sign_in_as
 from tests.registration.helpers import npi_with_check_digit
 
 VALID_NPI = "1234567893"
@@ -128,9 +128,11 @@ def test_provider_registers_admin_approves_provider_may_file(
 
     # The NPI is refused next to its field; everything typed is still there.
     expect(page).to_have_url(live_server.url + "/registration/new/")
-    expect(page.get_by_role("alert").filter(has_text="Fix the problems below")).to_contain_text(
-        "Nothing you entered has been lost."
-    )
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nothing you entered has been lost.")
+    expect(summary.get_by_role("link", name=re.compile("^NPI: "))).to_have_attribute(
+        "href", "#id_npi")
     npi = field(page, "NPI")
     expect(npi).to_have_attribute("aria-invalid", "true")
     expect(npi).to_have_accessible_description(re.compile(r"fails the NPI check digit"))
@@ -254,7 +256,7 @@ def test_provider_registers_several_providers_with_the_template(
     bad = fill_workbook(blank, "Providers", template_rows(INVALID_NPI))
     upload_template(page, "providers-bad.xlsx", bad)
     expect(page).to_have_url(live_server.url + "/registration/new/")
-    problems = page.get_by_role("alert").filter(has_text="Your template has 1 problem")
+    problems = page.get_by_role("region", name=re.compile("^Your template has 1 problem"))
     expect(problems.get_by_role("listitem")).to_have_text(
         [f"row 2, NPI: {INVALID_NPI} fails the NPI check digit; check the number on the "
          "NPPES record."]
@@ -379,12 +381,10 @@ def test_hfs_adds_a_closure_day(page: Page, live_server, portal_data, axe, sign_
 
     sign_in_as(page, portal_data, Role.HFS, sign_in)
     expect(page).to_have_url(live_server.url + "/home/hfs/")
-    nav(page).get_by_role("link", name="Closure days", exact=True).click()
+    nav_link(page, "Closure days").click()
     expect(page).to_have_url(live_server.url + "/closures/")
     expect(h1(page)).to_have_text("Office-closure days")
-    expect(nav(page).get_by_role("link", name="Closure days")).to_have_attribute(
-        "aria-current", "page"
-    )
+    expect(nav_link(page, "Closure days")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("main")).to_contain_text("No changes yet.")
     axe(page)
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.access import Role
+from tests.browser.helpers import nav_link
 
 # Each role's home page and its heading (the MCO demo account works for Molina).
 HOMES = {
@@ -27,10 +28,10 @@ def nav(page: Page):
 
 
 def open_from_nav(page: Page, live_server, label: str, path: str, heading, axe):
-    nav(page).get_by_role("link", name=label, exact=True).click()
+    nav_link(page, label).click()
     expect(page).to_have_url(live_server.url + path)
     expect(h1(page)).to_have_text(heading)
-    expect(nav(page).get_by_role("link", name=label, exact=True)).to_have_attribute(
+    expect(nav_link(page, label)).to_have_attribute(
         "aria-current", "page"
     )
     axe(page)

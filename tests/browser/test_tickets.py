@@ -30,7 +30,7 @@ from tests.browser.helpers import (
     field,
     fill_workbook,
     h1,
-    nav,
+    nav_link,
     sign_in_as,
     state_box,
     status,
@@ -211,7 +211,7 @@ def test_provider_files_hfs_presents_and_the_mco_sees_the_ticket(
     hfs = new_context().new_page()
     sign_in_as(hfs, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
     axe(hfs)
-    nav(hfs).get_by_role("link", name="Triage", exact=True).click()
+    nav_link(hfs, "Triage").click()
     expect(hfs).to_have_url(live_server.url + "/tickets/triage/")
     expect(h1(hfs)).to_have_text("Triage queue")
     row = hfs.get_by_role("row", name=re.compile(re.escape(number)))
@@ -333,7 +333,7 @@ def test_hfs_closes_a_duplicate_and_the_provider_starts_again(
     note = "Same dispute as the ticket filed last week; follow that one."
 
     sign_in_as(page, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
-    nav(page).get_by_role("link", name="Triage", exact=True).click()
+    nav_link(page, "Triage").click()
     page.get_by_role("link", name=number).click()
     expect(h1(page)).to_have_text(f"Ticket {number}")
     axe(page)
