@@ -52,16 +52,34 @@ def hfs_home(request):
     for clock in attention:
         clock.ticket = (Ticket.objects.filter(pk=clock.object_id).only("pk", "number").first()
                         if clock.content_type.model == "ticket" else None)
+    now = timezone.now()
+    from django.urls import reverse
+
+    triage = reverse("triage_queue")
+    tiles = [
+        # (label, count, link, alert: shown in the warning style when not zero)
+        ("Triage overdue", waiting.filter(triage_due_at__lt=now).count(),
+         f"{triage}?overdue=1", True),
+        ("MCO responses overdue, not yet answered", Ticket.objects.filter(
+            sanction_candidate_at__isnull=False, responded_at__isnull=True).exclude(
+            state=State.CLOSED).count(), reverse("overdue_responses"), True),
+        ("Decisions overdue", Ticket.objects.filter(
+            state=State.HFS_REVIEW, decision_overdue_at__isnull=False).count(),
+         reverse("review_queue"), True),
+        ("Waiting for triage", waiting.count(), triage, False),
+        ("Assigned to you", waiting.filter(assigned_to=request.user).count(),
+         f"{triage}?mine=1", False),
+        ("Extension requests to decide", ExtensionRequest.objects.filter(
+            status="pending").count(), reverse("extension_queue"), False),
+        ("In HFS review", Ticket.objects.filter(state=State.HFS_REVIEW).count(),
+         reverse("review_queue"), False),
+        ("Open investigations", Investigation.objects.filter(status="open").count(),
+         reverse("investigations"), False),
+    ]
     return render(request, "portal/home/hfs.html", {
         "attention": attention,
-        "waiting": waiting.count(),
-        "overdue": waiting.filter(triage_due_at__lt=timezone.now()).count(),
-        "mine": waiting.filter(assigned_to=request.user).count(),
-        "extensions": ExtensionRequest.objects.filter(status="pending").count(),
-        "sanction_candidates": Ticket.objects.filter(sanction_candidate_at__isnull=False,
-                                                     responded_at__isnull=True).count(),
-        "reviews": Ticket.objects.filter(state=State.HFS_REVIEW).count(),
-        "investigations": Investigation.objects.filter(status="open").count(),
+        "tiles": [{"label": label, "count": count, "url": url, "alert": alert}
+                  for label, count, url, alert in tiles],
     })
 
 

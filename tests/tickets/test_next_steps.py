@@ -104,3 +104,16 @@ def test_in_review_each_party_until_it_completes_its_submission(presented_ticket
     workflow.save_review_submission(presented_ticket.pk, by=provider_user, party="provider",
                                     statement="Ours.", contacts="Jo", complete=True)
     assert "Your next step: Write the decision" in summary(hfs_staff, presented_ticket)
+
+
+def test_the_hfs_home_counts_what_needs_action(submitted_ticket, hfs_staff):
+    triage = clocks.running_clock(submitted_ticket, "triage")
+    client = Client()
+    with time_machine.travel(triage.due_at + datetime.timedelta(hours=1), tick=False):
+        client.force_login(hfs_staff)
+        response = client.get(reverse("hfs_home"))
+    tiles = {t["label"]: t for t in response.context["tiles"]}
+    assert tiles["Triage overdue"]["count"] == 1 and tiles["Waiting for triage"]["count"] == 1
+    assert tiles["Assigned to you"]["count"] == 0
+    assert tiles["Triage overdue"]["url"].endswith("?overdue=1")
+    assert 'portal-kpi portal-kpi--alert' in response.content.decode()
