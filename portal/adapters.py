@@ -11,6 +11,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         return reverse(access.home_url_name(request.user))
 
+    def send_mail(self, template_prefix, email, context):
+        """Account e-mails name the portal and its public address, never the host the
+        request came in on ("Hello from 127.0.0.1:8000")."""
+        from django.conf import settings
+
+        context = {**context, "portal_name": settings.PORTAL_NAME,
+                   "site_url": settings.SITE_URL}
+        return super().send_mail(template_prefix, email, context)
+
 
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator):

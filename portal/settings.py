@@ -164,7 +164,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Provider Resolution Portal] "
+# The portal's name in page titles' place and in every e-mail (issue 12).
+PORTAL_NAME = env.str("PORTAL_NAME", default="Provider Resolution Portal")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # R-SEC-3: logins are rate-limited (per IP and per account), as are resets and sign-ups.
 ACCOUNT_RATE_LIMITS = {

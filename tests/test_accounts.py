@@ -162,3 +162,19 @@ def test_the_admin_signs_in_through_allauth(client, settings):
     response = client.get("/" + settings.ADMIN_URL + "login/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_account_emails_name_the_portal_not_the_host(client, reference_data, settings):
+    """Issue 12: never "Hello from 127.0.0.1:8000"."""
+    from django.core import mail
+
+    from tests import factories
+
+    settings.SITE_URL = "https://portal.example.gov"
+    factories.UserFactory(email="reset-me@example.test")
+    client.post(reverse("account_reset_password"), {"email": "reset-me@example.test"})
+    message = mail.outbox[-1]
+    assert message.subject.startswith(f"[{settings.PORTAL_NAME}] ")
+    assert f"Hello from the {settings.PORTAL_NAME}." in message.body
+    assert "Hello from testserver" not in message.body
+    assert "https://portal.example.gov" in message.body
