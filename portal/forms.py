@@ -100,6 +100,11 @@ def _item(prefix, label, message, href):
     return {"label": label, "message": message, "href": href, "text": text}
 
 
+#: Words that keep their capital at the start of a message ("Enter Medicaid (IMPACT) …").
+PROPER_NOUNS = {"Medicaid", "Illinois", "Molina", "Aetna", "Meridian", "YouthCare",
+                "CountyCare"}
+
+
 class NamedRequiredMessagesMixin:
     """R-SEC-5: a missing value is named: "Enter your phone number.", "Choose the MCO."
     instead of Django's "This field is required." (a message set on the field wins)."""
@@ -111,7 +116,8 @@ class NamedRequiredMessagesMixin:
             if field.error_messages.get("required") != default:
                 continue
             label = str(field.label or "this field")
-            if len(label) > 1 and label[1].islower():
+            first_word = label.split(" ", 1)[0]
+            if len(label) > 1 and label[1].islower() and first_word not in PROPER_NOUNS:
                 label = label[0].lower() + label[1:]
             choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
             verb = "Choose" if choosing else "Enter"

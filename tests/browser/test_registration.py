@@ -131,8 +131,8 @@ def test_provider_registers_admin_approves_provider_may_file(
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Nothing you entered has been lost.")
-    expect(summary.get_by_role("link", name=re.compile("^NPI: "))).to_have_attribute(
-        "href", "#id_npi")
+    npi_link = summary.get_by_role("link", name=re.compile("fails the NPI check digit"))
+    expect(npi_link).to_have_attribute("href", "#id_npi")
     npi = field(page, "NPI")
     expect(npi).to_have_attribute("aria-invalid", "true")
     expect(npi).to_have_accessible_description(re.compile(r"fails the NPI check digit"))
