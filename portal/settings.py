@@ -222,6 +222,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
 USE_I18N = True
+# Sentence case for django-allauth's English (portal/locale/en/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 USE_TZ = True
 
 # --- Static files (USWDS is vendored under static/vendor, never a CDN) -----------------

@@ -168,18 +168,18 @@ def submit_totp():
 
 def _sign_in(page: Page, email: str, password: str, totp_secret: str = "", axe_each=False):
     """From the sign-in page: e-mail and password, then the two-step code for staff."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign In")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     if axe_each:
         check_axe(page)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if totp_secret:
         expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-        expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor authentication")
         if axe_each:
             check_axe(page)
-        _submit_totp(page, totp_secret, "Code", "Sign In")
+        _submit_totp(page, totp_secret, "Code", "Sign in")
 
 
 @pytest.fixture

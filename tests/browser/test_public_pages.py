@@ -18,7 +18,7 @@ def test_sign_up_and_password_reset_pages_anonymously(page: Page, live_server, a
     page.goto("/")
     page.get_by_role("main").get_by_role("link", name="Register as a provider").click()
     expect(page).to_have_url(live_server.url + "/accounts/signup/")
-    expect(h1(page)).to_have_text("Sign Up")
+    expect(h1(page)).to_have_text("Sign up")
     for label in ("Email", "Password", "Password (again)"):
         field = page.get_by_label(re.compile("^" + re.escape(label) + r"( \(required\))?$"))
         expect(field).to_be_editable()
@@ -30,7 +30,7 @@ def test_sign_up_and_password_reset_pages_anonymously(page: Page, live_server, a
     expect(page).to_have_url(live_server.url + "/accounts/login/")
     page.get_by_role("link", name="Forgot your password?").click()
     expect(page).to_have_url(live_server.url + "/accounts/password/reset/")
-    expect(h1(page)).to_have_text("Password Reset")
+    expect(h1(page)).to_have_text("Password reset")
     expect(page.get_by_label("Email")).to_be_editable()
     expect(page.get_by_role("button", name="Reset My Password")).to_be_visible()
     axe(page)

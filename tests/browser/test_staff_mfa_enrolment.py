@@ -24,16 +24,16 @@ def confirm_password_if_asked(page: Page, axe):
     """allauth asks for the password again before TOTP activation unless the person
     authenticated moments ago; handle whichever page appears, by its heading."""
     expect(h1(page)).to_have_text(
-        re.compile(r"^\s*(Confirm Access|Activate Authenticator App)\s*$")
+        re.compile(r"^\s*(Confirm access|Activate authenticator app)\s*$")
     )
-    if h1(page).inner_text().strip() == "Confirm Access":
+    if h1(page).inner_text().strip() == "Confirm access":
         next_param = re.escape(quote(ACTIVATE_PATH, safe=""))
         expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/\?next=" + next_param + "$"))
         axe(page)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(ACTIVATE_PATH) + "$"))
-    expect(h1(page)).to_have_text("Activate Authenticator App")
+    expect(h1(page)).to_have_text("Activate authenticator app")
 
 
 @pytest.mark.browser
@@ -78,7 +78,7 @@ def test_invited_staff_enrols_totp_before_reaching_home(
     submit_totp(page, secret.input_value(), "Authenticator code", "Activate")
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/$"))
-    expect(h1(page)).to_have_text("Recovery Codes")
+    expect(h1(page)).to_have_text("Recovery codes")
     codes = page.get_by_label("Unused codes")
     expect(codes).to_be_visible()
     assert len(codes.input_value().split()) == settings.MFA_RECOVERY_CODE_COUNT
