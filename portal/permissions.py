@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from portal import access
-from portal.access import Role
 
 
 class ActorRefused(PermissionDenied):

@@ -139,6 +139,8 @@ def test_an_approved_extension_moves_the_response_to_day_sixty(presented_ticket,
     extension = ExtensionRequest.objects.get()
     queue = logged_in(hfs_staff).get(reverse("extension_queue")).content.decode()
     assert presented_ticket.number in queue and "Claims system outage." in queue
+    # The decision shows the actual new due date before HFS approves (issue 12).
+    assert "If approved, the MCO’s response is due Mon, Jan 4, 2027" in queue
     logged_in(hfs_staff).post(reverse("extension_decide", args=[extension.pk]),
                               {"decision": "approve", "note": "Outage confirmed."})
     clock = clocks.running_clock(presented_ticket, "mco_response")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from deadlines import kinds
 from deadlines.models import Clock
 from portal import access
 from portal.access import Role
@@ -127,9 +128,16 @@ def extension_queue(request):
     )
     clocks = _clocks_by_ticket([r.ticket_id for r in pending],
                                [clock_kinds.MCO_RESPONSE.key, clock_kinds.EXTENSION_CUTOFF.key])
+    now = timezone.now()
     for r in pending:
         r.clocks = clocks.get(r.ticket_id, [])
         r.form = ExtensionDecisionForm(auto_id=f"x{r.pk}_%s")
+        response = next((c for c in r.clocks if c.kind == clock_kinds.MCO_RESPONSE.key
+                         and c.is_open_at(now)), None)
+        # The actual new due date, by the clock's own rule (R-FLOW-4: 60 calendar days).
+        r.old_due = response.due_date if response else None
+        r.new_due = kinds.compute_due_date(response.start_date, response.unit, 60,
+                                           response.extra_calendar_days) if response else None
     decided = ExtensionRequest.objects.exclude(status=ExtensionRequest.Status.PENDING) \
         .select_related("ticket", "decided_by").order_by("-decided_at")[:20]
     return render(request, "tickets/hfs/extensions.html",
