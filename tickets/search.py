@@ -12,8 +12,8 @@ Built for 1,000,000 tickets (docs/PERFORMANCE.md, bench/search.py):
   tracking number (an index on ``UPPER(tracking_number)``), the tickets of the matching
   claim rows and providers (looked up first, one small query each, then
   ``id = ANY(...)`` / ``provider_id = ANY(...)``), and the words of the description
-  (PostgreSQL full-text search through a GIN index on its ``to_tsvector``; on SQLite a
-  plain ``icontains`` per word). A subquery inside an OR could not use an index.
+  (PostgreSQL full-text search on a stored ``tsvector`` column with a GIN index; on SQLite
+  a plain ``icontains`` per word). A subquery inside an OR could not use an index.
 - **No unbounded COUNT(*)**: the count reads at most ``COUNT_CAP + 1`` matching ids
   ("1,000+ tickets"), and the pages go as far as the count does (``OFFSET`` at most
   ``COUNT_CAP``); past that, narrow the search, sort the other way, or export. When fewer
@@ -47,10 +47,7 @@ COUNT_CAP = 1000
 PROVIDER_MATCH_CAP = 500
 #: Claim rows (tracking number, member RIN) give at most this many tickets.
 CLAIM_MATCH_CAP = 5000
-#: A search in the description reads up to this many matching ids before the page: fewer
-#: matches are sorted from their ids (see ``page_of``).
-FULL_TEXT_PROBE = 10_000
-#: The full-text configuration of the description index (migration 0007).
+#: The full-text configuration of the description's search column (migration 0009).
 TEXT_SEARCH_CONFIG = "english"
 
 _TICKET_NUMBER = re.compile(r"^PRP-(\d{4})-(\d{1,6})$", re.IGNORECASE)
@@ -260,11 +257,19 @@ def _description_condition(text) -> Q:
     return match if words else Q(pk__in=[])
 
 
-def description_vector():
-    """The expression the GIN index is built on (migration 0007): keep the two the same."""
-    from django.contrib.postgres.search import SearchVector
+#: PostgreSQL only: the stored ``to_tsvector('english', description)`` with its GIN index
+#: (migration 0009; not a model field, SQLite has no tsvector).
+DESCRIPTION_COLUMN = "description_search"
 
-    return SearchVector("description", config=TEXT_SEARCH_CONFIG)
+
+def description_vector():
+    """The description's search vector: the stored column of migration 0009 (a test of a
+    row reads it instead of computing it, and the GIN index is on it)."""
+    from django.contrib.postgres.search import SearchVectorField
+    from django.db.models.expressions import RawSQL
+
+    column = f'"{Ticket._meta.db_table}"."{DESCRIPTION_COLUMN}"'
+    return RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 (constants only)
 
 
 def matching(user, data, *, search: Search | None = None):
@@ -369,22 +374,21 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     """One page of the search: the count (capped), then the tickets of page ``number``
     (clamped to the pages there are).
 
-    The count reads the matching ids (at most ``COUNT_CAP + 1``, or ``FULL_TEXT_PROBE + 1``
-    for a search in the description), so a search that matches few tickets then reads its
-    page from those ids: sorting a thousand rows is quick, whereas walking the order's index
-    and testing each row against a rare word (computing its ``to_tsvector``) is not. Many
-    matches are dense enough for the walk to find a page at once.
+    The count reads the matching ids (at most ``COUNT_CAP + 1``), so a search that matches
+    no more than that reads its page from those ids: sorting a thousand rows is quick,
+    whereas walking the order's index and testing each row until a page is found is not
+    when matches are rare (a rare word: the walk may read the whole table). More matches
+    are dense enough for the walk to find a page at once.
     """
     search = text_search(data.get("q", ""))
     tickets = matching(user, data, search=search)
-    probe = FULL_TEXT_PROBE if search.uses_full_text else COUNT_CAP
-    ids = list(tickets.order_by().values_list("pk", flat=True)[: probe + 1])
-    count = min(len(ids), COUNT_CAP + 1)
+    ids = list(tickets.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    count = len(ids)
     pages = max(1, -(-min(count, COUNT_CAP) // PAGE_SIZE))
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
     end = min(offset + PAGE_SIZE, COUNT_CAP)
-    if len(ids) <= probe:
+    if count <= COUNT_CAP:
         tickets = visible(user).filter(pk__in=ids)
     rows = list(ordered(for_display(tickets), sort)[offset:end]) if count else []
     decisions = dict(Decision.Outcome.choices)

@@ -193,7 +193,7 @@ def test_full_text_search_on_postgresql_stems_words_and_uses_the_gin_index(world
         cursor.execute("SET enable_seqscan = off")
         plan = tickets.values("pk").explain()
         cursor.execute("SET enable_seqscan = on")
-    assert "ticket_description_fts_idx" in plan
+    assert "ticket_description_search_idx" in plan
 
 
 def test_a_provider_finds_only_its_own_providers_tickets(world, provider_user,
