@@ -284,13 +284,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--measure-only", action="store_true",
+                        help="keep the database a previous run loaded; time the pages only")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it is dropped and re-created).")
     from bench.clock_sweep import ensure_database
 
-    ensure_database(url)
+    if not args.measure_only:
+        ensure_database(url)
 
     import django
 
@@ -311,25 +314,26 @@ def main():
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     call_command("migrate", verbosity=0)
     now = timezone.now()
-    started = time.perf_counter()
-    load(args, now)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    load_s = time.perf_counter() - started
-    clocks = Clock.objects.count()
+    load_s = rebuild_s = refresh_s = None
+    if not args.measure_only:
+        started = time.perf_counter()
+        load(args, now)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        summaries.rebuild(progress=lambda n: n % 200_000 == 0 and print(
+            f"  {n:,} tickets counted", flush=True))
+        rebuild_s = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
 
-    started = time.perf_counter()
-    counted = summaries.rebuild(progress=lambda n: n % 200_000 == 0 and print(
-        f"  {n:,} tickets counted", flush=True))
-    rebuild_s = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-    ids = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:1000])
-    ChangedTicket.objects.bulk_create([ChangedTicket(ticket_id=pk) for pk in ids])
-    started = time.perf_counter()
-    summaries.refresh()
-    refresh_s = time.perf_counter() - started
+        ids = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:1000])
+        ChangedTicket.objects.bulk_create([ChangedTicket(ticket_id=pk) for pk in ids])
+        started = time.perf_counter()
+        summaries.refresh()
+        refresh_s = time.perf_counter() - started
+    tickets, clocks = Ticket.objects.count(), Clock.objects.count()
 
     hfs = factories.hfs_staff()
     mco_user = factories.mco_staff("molina")
@@ -375,13 +379,14 @@ def main():
     load_after = os.getloadavg()
 
     print()
-    print(f"{args.tickets:,} tickets and {clocks:,} clocks loaded in {load_s:.0f} s "
-          f"({now:%Y-%m-%d}); {TicketFact.objects.count():,} ticket facts, "
+    print(f"{tickets:,} tickets and {clocks:,} clocks ({now:%Y-%m-%d}); "
+          f"{TicketFact.objects.count():,} ticket facts, "
           f"{MonthlyCount.objects.count():,} monthly counts, "
           f"{MonthlyDuration.objects.count():,} duration rows")
-    print(f"rebuild_reports: {counted:,} tickets in {rebuild_s:.0f} s; "
-          f"a refresh of 1,000 changed tickets: {refresh_s * 1000:.0f} ms; "
-          f"publishing {quarter}: {publish_ms:.0f} ms")
+    if load_s is not None:
+        print(f"loaded in {load_s:.0f} s; rebuild_reports: {rebuild_s:.0f} s; "
+              f"a refresh of 1,000 changed tickets: {refresh_s * 1000:.0f} ms")
+    print(f"publishing {quarter}: {publish_ms:.0f} ms")
     print(f"load average before the timings {load_before[0]:.2f}, after {load_after[0]:.2f} "
           f"({os.cpu_count()} cores)")
     print()

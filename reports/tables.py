@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 
 from portal.models import MCO, ComplaintType
-from reports import metrics, summaries
+from reports import lists, metrics, summaries
 
 LIST_PAGE = 25
 EXPORT_MAX_ROWS = 10_000
@@ -220,8 +220,9 @@ def _step_label(kind):
 def overdue_table(scope, now, *, page=1, everything=False):
     names = dict(MCO.objects.values_list("pk", "short_name"))
     types = dict(ComplaintType.objects.values_list("pk", "name"))
-    query = metrics.overdue_now(scope, now)
+    query = lists.overdue_now(scope, now)
     rows, shown = _page_of(query, page, everything)
+    rows = lists.with_due_dates(rows)
     today = timezone.localtime(now).date()
     return Table(
         "overdue", "Overdue now",
@@ -232,7 +233,7 @@ def overdue_table(scope, now, *, page=1, everything=False):
         [{"ticket": (r["number"], r["pk"]), "mco": names.get(r["mco_id"], ""),
           "complaint_type": types.get(r["complaint_type_id"], ""),
           "step": _step_label(r["kind"]), "due": r["due_date"],
-          "days": metrics.days_overdue(r, today),
+          "days": lists.days_overdue(r, today),
           "unit": "business days" if r["unit"] == "business" else "calendar days"}
          for r in rows],
         note="Steps still waiting after their deadline, now, whatever months are chosen.",
@@ -240,7 +241,7 @@ def overdue_table(scope, now, *, page=1, everything=False):
 
 
 def sanctions_table(scope, now, *, page=1, everything=False):
-    rows, shown = _page_of(metrics.sanction_candidates(scope), page, everything)
+    rows, shown = _page_of(lists.sanction_candidates(scope), page, everything)
     today = timezone.localtime(now).date()
     return Table(
         "sanctions", "Sanction candidates",
@@ -250,7 +251,7 @@ def sanctions_table(scope, now, *, page=1, everything=False):
         [{"ticket": (f.ticket.number, f.ticket_id), "mco": f.mco.short_name,
           "marked": metrics.local_day(f.sanction_candidate_at), "due": f.response_due_date,
           "responded": metrics.local_day(f.responded_at) if f.responded_at else None,
-          "days": metrics.days_late(f, today)}
+          "days": lists.days_late(f, today)}
          for f in rows],
         note="Marked in the chosen months. Days late: calendar days from the response's "
              "last day to the response, or to today while there is none.",
@@ -258,7 +259,7 @@ def sanctions_table(scope, now, *, page=1, everything=False):
 
 
 def investigations_table(scope, now, *, page=1, everything=False):
-    rows, shown = _page_of(metrics.open_investigations(scope), page, everything)
+    rows, shown = _page_of(lists.open_investigations(scope), page, everything)
     today = timezone.localtime(now).date()
     return Table(
         "investigations", "Open investigations of unfinished resolutions",
@@ -299,7 +300,11 @@ def table_for_export(scope, table_id, now=None):
     if table_id in LIST_TABLES:
         if scope.for_mco and table_id == "investigations":
             return None
-        return LIST_TABLES[table_id](scope, now, everything=True)
+        table = LIST_TABLES[table_id](scope, now, everything=True)
+        if len(table.rows) >= EXPORT_MAX_ROWS:
+            table.note += (f" Only the first {EXPORT_MAX_ROWS:,} rows; narrow the months, the "
+                           "MCO or the complaint type for the rest.")
+        return table
     return build(scope, now=now, lists=False).tables.get(table_id)
 
 

@@ -198,3 +198,14 @@ def test_hfs_navigation_leads_to_the_reports(hfs_client):
     response = hfs_client.get(reverse("hfs_home"))
     assert {"label": "Reports", "url": "/reports/", "current": False} in response.context[
         "nav_items"]
+
+
+def test_a_long_list_exports_its_first_rows_and_says_so(story, hfs_client, monkeypatch):
+    from reports import tables
+
+    monkeypatch.setattr(tables, "EXPORT_MAX_ROWS", 1)
+    response = hfs_client.get(reverse("report_export", args=["sanctions"]), Q1)
+    rows, book = workbook_rows(response)
+    assert len(rows) == 2  # the header and one row
+    note = {r[0].value: r[1].value for r in book["About"].iter_rows() if len(r) > 1}["Note"]
+    assert "Only the first 1 rows; narrow the months" in note

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from reports import metrics, summaries
+from reports import lists, metrics, summaries
 from reports.models import ChangedTicket, TicketFact
 from tests.reports.conftest import FEB, JAN, MAR, REPORT_NOW, RESPONSE, Story, at
 from tickets import workflow
@@ -117,28 +117,49 @@ def test_extensions_asked_and_approved_per_party(story):
 
 
 def test_overdue_now_lists_the_response_still_missing(story):
-    rows = list(metrics.overdue_now(Q1, REPORT_NOW))
+    rows = lists.with_due_dates(lists.overdue_now(Q1, REPORT_NOW))
     assert [(r["number"], r["kind"], r["due_date"]) for r in rows] == [
         (story.t5.number, "mco_response", datetime.date(2027, 2, 22))]
-    assert metrics.days_overdue(rows[0], REPORT_NOW.date()) == 21
+    assert lists.days_overdue(rows[0], REPORT_NOW.date()) == 21
 
 
 def test_overdue_now_includes_a_clock_the_sweep_has_not_reached(story):
     with time_machine.travel(at(3, 16), tick=False):
         ticket = story.file()  # a new ticket; its triage is due Mar 30
     late = datetime.datetime(2027, 3, 31, 0, 5, tzinfo=REPORT_NOW.tzinfo)
-    rows = list(metrics.overdue_now(Q1, late))  # no sweep has run since
+    rows = lists.with_due_dates(lists.overdue_now(Q1, late))  # no sweep has run since
     assert (ticket.number, "triage") in {(r["number"], r["kind"]) for r in rows}
-    assert metrics.days_overdue(
+    assert lists.days_overdue(
         next(r for r in rows if r["number"] == ticket.number), late.date()) == 1
 
 
+def test_a_late_step_done_leaves_the_overdue_list(story):
+    with time_machine.travel(at(3, 16), tick=False):
+        workflow.respond(story.t5.pk, by=story.mco, response=RESPONSE)
+    assert list(lists.overdue_now(Q1, at(3, 16, 12))) == []
+
+
+def test_a_clock_whose_expiry_failed_stays_overdue(story):
+    from deadlines.models import Clock
+
+    with time_machine.travel(at(3, 16), tick=False):
+        ticket = story.file()
+    clock = Clock.objects.get(object_id=ticket.pk, kind="triage")
+    Clock.objects.filter(pk=clock.pk).update(attention_at=clock.due_at)  # set aside (R-CLK-4)
+    later = clock.due_at + datetime.timedelta(days=3)
+    rows = lists.with_due_dates(lists.overdue_now(Q1, later))
+    assert (ticket.number, "triage", clock.due_date) in {
+        (r["number"], r["kind"], r["due_date"]) for r in rows}
+    mco_rows = lists.overdue_now(metrics.Scope(JAN, MAR, for_mco=True), later)
+    assert ticket.number not in {r["number"] for r in mco_rows}  # not presented yet
+
+
 def test_sanction_candidates_with_days_late(story):
-    facts = list(metrics.sanction_candidates(Q1))
-    late = {f.ticket.number: metrics.days_late(f, REPORT_NOW.date()) for f in facts}
+    facts = list(lists.sanction_candidates(Q1))
+    late = {f.ticket.number: lists.days_late(f, REPORT_NOW.date()) for f in facts}
     # T2: due Feb 4, answered Feb 8. T5: due Feb 22, still unanswered on Mar 15.
     assert late == {story.t2.number: 4, story.t5.number: 21}
-    assert list(metrics.sanction_candidates(metrics.Scope(JAN, JAN))) == []
+    assert list(lists.sanction_candidates(metrics.Scope(JAN, JAN))) == []
 
 
 def test_an_investigation_opened_later_is_counted_and_listed(story):
@@ -148,7 +169,7 @@ def test_an_investigation_opened_later_is_counted_and_listed(story):
         summaries.refresh()
     may = metrics.Scope(datetime.date(2027, 5, 1), datetime.date(2027, 5, 1))
     assert metrics.INVESTIGATIONS.value(counts(may)[None]) == 1
-    assert [i.ticket.number for i in metrics.open_investigations(Q1)] == [story.t1.number]
+    assert [i.ticket.number for i in lists.open_investigations(Q1)] == [story.t1.number]
 
 
 def test_refreshing_after_every_step_equals_a_recount_from_scratch(personas, other_mco_staff):
