@@ -105,6 +105,12 @@ def test_hfs_reads_the_reports_and_anyone_the_public_report(page: Page, live_ser
     expect(h1(page)).to_have_text("Molina Healthcare of Illinois: performance in February 2027")
     axe(page)
     no_sideways_scroll(page)
+    page.emulate_media(media="print")  # printed: the summary alone, without the portal
+    expect(nav(page)).to_be_hidden()
+    expect(page.get_by_role("link", name="Download as PDF")).to_be_hidden()
+    expect(page.get_by_role("table", name="Sanction candidates")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "monthly-print.png"), full_page=True)
+    page.emulate_media(media="screen")
 
     # Publishing: the quarters offered have ended; the one published shows in the list.
     page.goto("/reports/publish/")

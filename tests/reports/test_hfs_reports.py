@@ -209,3 +209,13 @@ def test_a_long_list_exports_its_first_rows_and_says_so(story, hfs_client, monke
     assert len(rows) == 2  # the header and one row
     note = {r[0].value: r[1].value for r in book["About"].iter_rows() if len(r) > 1}["Note"]
     assert "Only the first 1 rows; narrow the months" in note
+
+
+def test_every_table_of_the_page_downloads_with_its_own_headings(story, hfs_client):
+    report = hfs_client.get(reverse("reports"), Q1).context["report"]
+    assert len(report.tables) >= 18
+    for table_id, table in report.tables.items():
+        response = hfs_client.get(reverse("report_export", args=[table_id]), Q1)
+        assert response.status_code == 200, table_id
+        rows, _ = workbook_rows(response)
+        assert [h.removesuffix(" (%)") for h in rows[0]] == [c.header for c in table.columns]
