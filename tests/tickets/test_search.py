@@ -290,6 +290,7 @@ def test_the_count_never_counts_the_whole_table(query, world, hfs_staff):
     ({"filed_from": "2026-11-04", "filed_to": "2026-11-01"}, "filed_to",
      "Filed to: the last day must be on or after the first."),
     ({"q": "x" * 201}, "q", "Search: use at most 200 characters."),
+    ({"q": "MOL\x00-1002"}, "q", "Null characters are not allowed."),
 ])
 def test_bad_input_is_named_at_its_field_and_kept(query, field, message, world, hfs_staff):
     response = logged_in(hfs_staff).get(URL, {**query, "q": query.get("q", "MOL-1002")})
@@ -299,6 +300,15 @@ def test_bad_input_is_named_at_its_field_and_kept(query, field, message, world, 
     assert f'href="#id_{field}"' in page  # the summary links to the field
     assert 'value="MOL-1002"' in page or field == "q"  # what was typed is kept
     assert "page" not in response.context or response.context["page"] is None
+
+
+@pytest.mark.parametrize("query", [{"page": "-1"}, {"page": "99999999999"}, {"page": "x"},
+                                   {"sort": "provider__password"}, {"unknown": "1"}])
+def test_odd_paging_and_ordering_fall_back_to_the_first_page_in_the_default_order(
+        query, world, hfs_staff):
+    response = logged_in(hfs_staff).get(URL, query)
+    assert numbers(response)[0] == world["theirs"].number
+    assert response.context["page"].number == 1
 
 
 def test_each_search_is_an_audit_row(world, hfs_staff):
