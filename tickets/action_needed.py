@@ -22,30 +22,40 @@ from deadlines.days import short_date
 from deadlines.models import Clock
 from tickets import clock_kinds as ck
 from tickets.models import ReviewSubmission, State, Ticket
+from tickets.next_steps import DUTIES
 
 
 @dataclass(frozen=True)
 class ProviderAction:
-    """One clock kind the provider acts on: in which state, what to do, what else happens."""
+    """One clock kind the provider acts on, and the state the ticket is in meanwhile. What
+    to do and what happens otherwise are the ticket page's words (``tickets.next_steps``)."""
 
     kind: str
     state: str
-    what: str  # the sentence's start: "Send the information the MCO asked for"
-    otherwise: str  # "or the ticket closes"
+
+    @property
+    def duty(self):
+        return DUTIES[self.kind]
+
+    @property
+    def what(self):  # "Send the information the MCO asked for"
+        return self.duty.what
+
+    @property
+    def otherwise(self):  # "or the ticket closes"
+        return self.duty.otherwise
+
+    @property
+    def anchor(self):  # where on the ticket page it is done
+        return self.duty.anchor
 
 
 ACTIONS = {
     a.kind: a for a in (
-        ProviderAction(ck.PROVIDER_INFO.key, State.AWAITING_PROVIDER_INFO,
-                       "Send the information the MCO asked for", "or the ticket closes"),
-        ProviderAction(ck.PROVIDER_ANSWER.key, State.MCO_RESPONDED,
-                       "Accept or contest the MCO's response",
-                       "or the response counts as accepted and the ticket closes"),
-        ProviderAction(ck.REVIEW_REQUEST.key, State.CONTESTED,
-                       "Ask HFS to review the dispute", "or the ticket closes"),
-        ProviderAction(ck.REVIEW_SUBMISSIONS.key, State.HFS_REVIEW,
-                       "Send HFS your information for the review and mark it complete",
-                       "then the review record closes without it"),
+        ProviderAction(ck.PROVIDER_INFO.key, State.AWAITING_PROVIDER_INFO),
+        ProviderAction(ck.PROVIDER_ANSWER.key, State.MCO_RESPONDED),
+        ProviderAction(ck.REVIEW_REQUEST.key, State.CONTESTED),
+        ProviderAction(ck.REVIEW_SUBMISSIONS.key, State.HFS_REVIEW),
     )
 }
 

@@ -66,7 +66,7 @@ def test_information_requested_shows_the_business_days_left_or_the_ticket_closes
             "left, or the ticket closes.")]
         page = client.get(URL).content.decode()
         assert page.index("Action needed") < page.index("Your tickets")
-        heading = page.index(f">{presented.number}</a></h3>")
+        heading = page.index(f'#answer">{presented.number}</a></h3>')
         assert page.index("Send the information the MCO asked for by", heading) > heading
 
 
@@ -96,8 +96,8 @@ def test_the_review_submission_waits_until_the_provider_marks_it_complete(
     workflow.request_review(presented.pk, by=provider_user)
     due = calendar.calendar_deadline(DAY0, 30)
     assert waiting(client) == [(presented.number,
-        f"Send HFS your information for the review and mark it complete by {by(due)} — "
-        f"{(due - DAY0).days} days left, then the review record closes without it.")]
+        f"Send HFS your information and mark it complete by {by(due)} — "
+        f"{(due - DAY0).days} days left, after that the record closes without it.")]
     workflow.save_review_submission(presented.pk, by=provider_user, party="provider",
                                     statement="All we have.", contacts="Dana, 555",
                                     complete=True)
