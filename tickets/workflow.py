@@ -199,6 +199,7 @@ def submit(ticket_id, *, by):
     now = timezone.now()
     ticket = _run(ticket_id, "submit", by=by, at=now)
     clocks.start_clock(ck.TRIAGE, ticket, at=now, event="ticket submitted")
+    ticket.take_number()
     # The filer's confirmation; HFS acts next. The provider's other people see the ticket
     # on their home page (an e-mail to every member per filing fanned out for large ones).
     notify(to=by, template="ticket_submitted",

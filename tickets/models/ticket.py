@@ -254,13 +254,21 @@ class Ticket(FSMModelMixin, models.Model):
 
     # --- Transitions (SPEC §4) ------------------------------------------------------------
 
+    def take_number(self):
+        """The ticket's number, given out last in the filing's transaction: the year's
+        counter row stays locked from here to the commit, so the shorter that is, the more
+        filings go through at once (bench/concurrent_filing.py)."""
+        if not self.number:
+            self.number = TicketNumber.next_for(timezone.localtime(self.submitted_at).year)
+            Ticket.objects.filter(pk=self.pk).update(number=self.number)
+
     @transition(field=state, source=State.DRAFT, target=State.SUBMITTED)
     def submit(self, *, by, at):
-        """The provider files the ticket: every filing rule is checked again now."""
+        """The provider files the ticket: every filing rule is checked again now. Its
+        number comes last (``take_number``)."""
         from tickets.rules import check_ready_to_submit
 
         check_ready_to_submit(self, by=by, on=timezone.localtime(at).date())
-        self.number = TicketNumber.next_for(timezone.localtime(at).year)
         self.submitted_at, self.submitted_by = at, by
         self.record("submitted", by=by, role="provider", to_state=State.SUBMITTED, at=at)
 
