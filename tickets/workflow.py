@@ -236,6 +236,10 @@ def _closed(ticket, now, *, tell_mco=False):
 def close_at_triage(ticket_id, *, by, reason, note=""):
     now = timezone.now()
     ticket = _run(ticket_id, "close_at_triage", by=by, at=now, reason=reason, note=note)
+    # Closing an incomplete ticket is triage done (R-FLOW-1): the triage clock is met (or
+    # expired when late), so the reports' triage timeliness counts closures too.
+    clocks.stop_clock(ticket, ck.TRIAGE.key, outcome=Outcome.MET, at=now,
+                      event="closed at triage")
     return _closed(ticket, now)
 
 

@@ -51,7 +51,7 @@ def test_the_charts_say_in_words_what_they_show(story, hfs_client):
     page = text_of(response)
     assert "Molina: 4 tickets filed over 3 months; the most in Jan 2027 (4)." in page
     assert "Aetna: 1 ticket filed over 3 months" in page
-    assert "HFS triage: Molina 75% on time (3 of 4)." in page
+    assert "HFS triage: on-time rates range from 75% (Molina) to 100% (Aetna)." in page
     assert ("Median days: HFS triage 2.5 business days; MCO response 34 calendar days; "
             "Information request answered 2 business days; HFS decision 5 calendar days.") in page
     html = response.content.decode()
@@ -145,7 +145,7 @@ def test_the_timeliness_and_list_spreadsheets(story, hfs_client):
     rows, _ = workbook_rows(hfs_client.get(reverse("report_export", args=["timeliness"]), Q1))
     assert rows[0] == ["Step", "MCO", "On time", "Late", "On-time rate (%)",
                        "Ended without the step"]
-    assert ["HFS triage", "All MCOs", 3, 1, 75.0, 1] in rows
+    assert ["HFS triage", "All MCOs", 4, 1, 80.0, 0] in rows
     rows, _ = workbook_rows(hfs_client.get(reverse("report_export", args=["sanctions"]), Q1))
     assert rows[0] == ["Ticket", "MCO", "Marked", "Response was due", "Responded",
                        "Days late"]

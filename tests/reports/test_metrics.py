@@ -78,10 +78,11 @@ def test_on_time_rates_come_from_the_stored_clock_outcomes(story, molina, aetna)
     rows = metrics.timeliness_rows(by_mco, [(molina.pk, "Molina"), (aetna.pk, "Aetna")])
     table = {(r["step"], r["label"]): (r["on_time"], r["late"], r["rate"], r["stopped"])
              for r in rows}
-    # Triage: T1, T2, T3 presented in time, T5 late; T4's closing stopped its clock.
-    assert table[("HFS triage", "All MCOs")] == (3, 1, 75.0, 1)
+    # Triage: T1, T2, T3 presented in time, T5 late; T4 closed at triage in time (closing
+    # an incomplete ticket is triage done, so its clock is met).
+    assert table[("HFS triage", "All MCOs")] == (4, 1, 80.0, 0)
     assert table[("HFS triage", "Molina")] == (3, 1, 75.0, 0)
-    assert table[("HFS triage", "Aetna")] == (0, 0, None, 1)
+    assert table[("HFS triage", "Aetna")] == (1, 0, 100.0, 0)
     # MCO response: T1 and T3 (extended to 60 days) in time; T2 late; T5 expired unanswered.
     assert table[("MCO response", "All MCOs")] == (2, 2, 50.0, 0)
     assert table[("MCO response (with an approved extension)", "Molina")] == (1, 0, 100.0,

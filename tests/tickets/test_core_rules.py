@@ -604,3 +604,9 @@ def test_an_answer_refused_after_the_deadline_is_shown_again_with_its_text(
     assert response.status_code == 400
     page = response.content.decode()
     assert "The EOB is attached." in page and "ended on" in page
+
+
+def test_closing_at_triage_meets_the_triage_clock(submitted_ticket, hfs_staff):
+    triage = running(submitted_ticket, "triage")
+    workflow.close_at_triage(submitted_ticket.pk, by=hfs_staff, reason="duplicate")
+    assert Clock.objects.get(pk=triage.pk).outcome == Outcome.MET

@@ -92,3 +92,18 @@ def test_concurrent_filers_for_one_provider_never_deadlock():
     assert errors == []
     assert len(filed) == len(set(filed)) == 30
     assert Ticket.objects.filter(provider=provider, state=State.SUBMITTED).count() == 30
+
+
+def test_ticket_numbers_come_from_a_sequence_per_year_after_the_counter_row():
+    """On PostgreSQL a year's numbers come from its own sequence (no row lock held to the
+    commit), starting after any number the counter row gave before; never the same twice."""
+    from tickets.models import TicketNumber
+
+    restore_migrated_data()
+    TicketNumber.objects.create(year=2031, last=41)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SEQUENCE IF EXISTS tickets_number_2031")
+    first, second = TicketNumber.next_for(2031), TicketNumber.next_for(2031)
+    assert (first, second) == ("PRP-2031-000042", "PRP-2031-000043")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SEQUENCE tickets_number_2031")

@@ -77,7 +77,14 @@ class TicketQuerySet(models.QuerySet):
 
 
 class TicketNumber(models.Model):
-    """The last ticket number given out in a year (PRP-2026-000123)."""
+    """The last ticket number given out in a year (PRP-2026-000123).
+
+    On PostgreSQL the numbers come from one sequence per year (``tickets_number_<year>``,
+    started after this row's ``last``): ``nextval`` holds no row lock until the commit, so
+    concurrent filings do not queue behind one counter row (bench/concurrent_filing.py).
+    A filing that rolls back leaves a gap in the numbers; a number is never given twice.
+    On SQLite (one writer at a time) the row itself counts.
+    """
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
@@ -87,12 +94,41 @@ class TicketNumber(models.Model):
 
     @classmethod
     def next_for(cls, year):
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            return f"PRP-{year}-{cls._next_from_sequence(year):06d}"
         with transaction.atomic():
             cls.objects.get_or_create(year=year)
             row = cls.objects.select_for_update().get(year=year)
             row.last += 1
             row.save(update_fields=["last"])
         return f"PRP-{year}-{row.last:06d}"
+
+    @classmethod
+    def _next_from_sequence(cls, year):
+        from django.db import DatabaseError, connection
+
+        name = f"tickets_number_{int(year)}"
+        for _ in range(2):
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT nextval(%s)", [name])
+                    return cursor.fetchone()[0]
+            except DatabaseError:
+                # The year's first filing: make its sequence, after any numbers given by
+                # the counter row before (a concurrent first filing may make it too).
+                start = (cls.objects.filter(year=year).values_list("last", flat=True).first()
+                         or 0) + 1
+                try:
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute(
+                            f"CREATE SEQUENCE IF NOT EXISTS {connection.ops.quote_name(name)} "
+                            f"START WITH {int(start)}"
+                        )
+                except DatabaseError:
+                    pass
+        raise DatabaseError(f"No ticket number sequence for {year}.")
 
 
 class Ticket(FSMModelMixin, models.Model):
