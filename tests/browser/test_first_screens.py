@@ -17,6 +17,8 @@ WIDTHS = (1280, 390)
 
 
 def no_sideways_scroll(page: Page):
+    # Plain language: the rule ids stay in code and tests, never in page text.
+    assert not re.search(r"\bR-(REG|FILE|FLOW|CLK|SEC)-\d", page.inner_text("main"))
     width, viewport = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= viewport, f"{page.url} is {width}px wide in a {viewport}px window"
