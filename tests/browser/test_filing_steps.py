@@ -158,5 +158,5 @@ def test_provider_files_a_ticket_through_the_steps(
     expect(main).to_contain_text("MOL-54321")
 
     page.get_by_role("button", name="File the ticket").click()
-    expect(h1(page)).to_have_text(re.compile(r"^Ticket PRP-\d{4}-000001 is filed$"))
+    expect(h1(page)).to_have_text(re.compile(r"^Ticket PRP-\d{4}-\d{6} is filed$"))
     axe(page)
