@@ -177,3 +177,21 @@ def median_chart(report) -> BarChart:
     summary = ("Median days: " + "; ".join(parts) + ".") if parts else (
         "No step finished in these months.")
     return bar_chart("chart-median", "Median days per step", bars, top=top, summary=summary)
+
+
+def filed_per_month_chart(months: int = 6, *, today=None) -> ColumnChart:
+    """A small chart for the HFS home (issue 12): tickets filed in each of the last
+    ``months`` months, all MCOs, from the monthly summary (one query)."""
+    from django.utils import timezone
+
+    last = metrics.month_of(today or timezone.now())
+    scope = metrics.Scope(first_month=metrics.add_months(last, -(months - 1)), last_month=last)
+    counts = metrics.read_counts(scope, "month")
+    points = [(metrics.month_label(m), counts.get(m, {}).get("filed", 0)) for m in scope.months]
+    peak = max((value for _, value in points), default=0)
+    total = sum(value for _, value in points)
+    busiest = max(points, key=lambda p: p[1])[0] if peak else None
+    summary = (f"{total:,} ticket{'s' if total != 1 else ''} filed in the last {months} months"
+               + (f"; the most in {busiest} ({peak:,})." if busiest else "."))
+    return column_chart("chart-home-filed", f"Tickets filed, last {months} months", points,
+                        top=nice_top(peak), summary=summary)

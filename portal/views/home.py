@@ -76,8 +76,11 @@ def hfs_home(request):
         ("Open investigations", Investigation.objects.filter(status="open").count(),
          reverse("investigations"), False),
     ]
+    from reports.charts import filed_per_month_chart
+
     return render(request, "portal/home/hfs.html", {
         "attention": attention,
+        "chart": filed_per_month_chart(),
         "tiles": [{"label": label, "count": count, "url": url, "alert": alert}
                   for label, count, url, alert in tiles],
     })

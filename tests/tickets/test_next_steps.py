@@ -117,3 +117,14 @@ def test_the_hfs_home_counts_what_needs_action(submitted_ticket, hfs_staff):
     assert tiles["Assigned to you"]["count"] == 0
     assert tiles["Triage overdue"]["url"].endswith("?overdue=1")
     assert 'portal-kpi portal-kpi--alert' in response.content.decode()
+
+
+def test_the_hfs_home_has_a_small_chart_with_its_numbers(submitted_ticket, hfs_staff):
+    from reports.tasks import refresh_summaries
+
+    refresh_summaries()
+    client = Client()
+    client.force_login(hfs_staff)
+    page = client.get(reverse("hfs_home")).content.decode()
+    assert 'role="img"' in page and "Tickets filed, last 6 months" in page
+    assert "1 ticket filed in the last 6 months; the most in Nov 2026 (1)." in page
