@@ -39,10 +39,6 @@ class ActionRefused(Exception):
         super().__init__(message)
         self.field = field
 
-    @property
-    def messages(self):
-        return [str(self)]
-
 
 class NotAllowed(ActionRefused):
     """The person may not take this action on this ticket (a wrong role or relationship)."""

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from deadlines.days import short_date
+
 
 class InformationRequest(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE,
@@ -151,12 +153,6 @@ def _refuse(message):
     raise ValidationError(message)
 
 
-def _day(day):
-    from deadlines.days import short_date
-
-    return short_date(day)
-
-
 def ask_for_extension(ticket, *, party, by, circumstances, at):
     """R-FLOW-4, enforced here (the caller holds the ticket's row lock): one extension per
     ticket, for either party but not both, asked no later than the cut-off (7 calendar days
@@ -177,12 +173,12 @@ def ask_for_extension(ticket, *, party, by, circumstances, at):
     if earlier is not None:
         _refuse(
             f"{earlier.get_party_display()} already asked for this ticket's extension on "
-            f"{_day(earlier.requested_at.date())}; a ticket has one extension, for either "
+            f"{short_date(earlier.requested_at.date())}; a ticket has one extension, for either "
             "party but not both."
         )
     if open_clock(ticket, EXTENSION_CUTOFF.key, at) is None:
         cutoff = latest_clock(ticket, EXTENSION_CUTOFF.key)
-        closed = f" on {_day(cutoff.due_date)}" if cutoff else ""
+        closed = f" on {short_date(cutoff.due_date)}" if cutoff else ""
         _refuse(
             f"Extension requests closed{closed}, 7 calendar days before the end of the "
             "MCO's initial 30 days."

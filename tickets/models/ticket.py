@@ -15,6 +15,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from deadlines.days import short_date
 from portal import access
 
 
@@ -619,9 +620,3 @@ class Ticket(FSMModelMixin, models.Model):
     def _close_summary(self):
         label = CloseReason(self.close_reason).label
         return f"{label}. {self.close_note}".strip() if self.close_note else label
-
-
-def short_date(day):
-    from deadlines.days import short_date as format_short_date
-
-    return format_short_date(day)

@@ -134,7 +134,6 @@ def ticket_page(request, ticket, forms=None, status=200):
     context = {
         "ticket": ticket,
         "events": events,
-        "clocks": clocks_for(ticket).order_by("started_at", "pk"),
         "claims": ticket.claims.all(),
         "attachments": attachments_visible_to(user, ticket),
         "information_requests": ticket.information_requests.select_related(
