@@ -80,6 +80,9 @@ class Context:
     written: list[int] = field(default_factory=list, repr=False)
     #: What an export made in this context held (``note_export``), for its audit row.
     export_rows: int | None = None
+    #: An integration API request: the client and the token it came with (issue 13).
+    api_client_id: int | None = None
+    api_token_id: int | None = None
 
 
 _current: ContextVar[Context | None] = ContextVar("portal_audit_context", default=None)
@@ -210,6 +213,8 @@ def write(*, user, action, object_type, object_id, detail="", status=None):
         status=status,
         ip_address=context.ip_address,
         user_agent=context.user_agent[:300],
+        api_client_id=context.api_client_id,
+        api_token_id=context.api_token_id,
     )
     context.written.append(event.pk)
     return event

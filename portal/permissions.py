@@ -143,3 +143,22 @@ WHO.update({
     may_decide_registration: "a registration admin who did not file the request",
     may_end_membership: "a registration admin or the member themself",
 })  # fmt: skip
+
+
+# --- Integration API clients (issue 13) ---
+
+
+def may_manage_api_client(user, client) -> bool:
+    """HFS portal staff make and end MCOs' systems; registration admins make and end
+    provider organisations' and billing agents' (they approve who acts for a provider)."""
+    if client is None:
+        return False
+    if client.kind == "mco":
+        return access.is_hfs_staff(user)
+    if client.kind == "provider":
+        return access.is_registration_admin(user)
+    return False
+
+
+WHO[may_manage_api_client] = ("HFS portal staff (for an MCO's system) or a registration "
+                              "admin (for a provider's)")

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "tickets",
     "reports",
     "jobs",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +346,38 @@ AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=10_000)
 JOB_FILE_HOURS = env.int("JOB_FILE_HOURS", default=24)
 JOB_STALE_HOURS = env.int("JOB_STALE_HOURS", default=6)
 TICKET_EXPORT_MAX_ROWS = env.int("TICKET_EXPORT_MAX_ROWS", default=100_000)
+
+# --- The integration API (issue 13, docs/api.md) ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": env.str("API_READ_RATE", default="600/min"),
+        "api_write": env.str("API_WRITE_RATE", default="120/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Provider Resolution Portal API",
+    "DESCRIPTION": (
+        "Work Illinois Medicaid provider–MCO dispute tickets from your own system: MCOs "
+        "answer the tickets presented to them; provider organisations and billing agents "
+        "file and follow theirs. Every rule of the portal applies. Authenticate with "
+        "`Authorization: Bearer <token>`; errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Idempotency keys are answered again for this long (api.tasks removes older ones).
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# Webhook addresses must be https, except these hosts (a receiver on this machine, in tests
+# and development).
+API_WEBHOOK_HTTP_HOSTS = env.list("API_WEBHOOK_HTTP_HOSTS", default=[])

@@ -44,6 +44,7 @@ urlpatterns = [
     path("registration/", include("registration.urls")),
     path("tickets/", include("tickets.urls")),
     path("jobs/", include("jobs.urls")),
+    path("api/v1/", include("api.urls")),
     path("reports/", include("reports.urls")),
     path("transparency/", include("reports.public_urls")),
     path("accounts/", include("allauth.urls")),

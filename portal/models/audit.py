@@ -28,6 +28,10 @@ class AuditEvent(models.Model):
     status = models.PositiveSmallIntegerField(null=True)
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # An integration API request (issue 13): the client and the token used. Plain ids, not
+    # foreign keys: the log outlives any client, and stays append-only.
+    api_client_id = models.PositiveBigIntegerField(null=True, blank=True)
+    api_token_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

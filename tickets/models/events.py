@@ -19,10 +19,19 @@ class TicketEvent(models.Model):
     internal = models.BooleanField(
         default=False, help_text="HFS-internal: never shown to providers or MCOs (R-FLOW-10)."
     )
+    # PostgreSQL: the id of the transaction that wrote the event (a trigger sets it,
+    # migration 0010). The API's change feed reads events in (txid, id) order and only
+    # from transactions that have all ended, so a poller never skips an event that a
+    # slower transaction commits after a later one (api.feed). NULL on SQLite, whose one
+    # writer at a time commits events in id order.
+    txid = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["ticket", "at"], name="ticketevent_timeline_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="ticketevent_timeline_idx"),
+            models.Index(fields=["txid", "id"], name="ticketevent_feed_idx"),
+        ]
 
     def __str__(self):
         return f"{self.action} on ticket {self.ticket_id}"

@@ -186,6 +186,9 @@ class Ticket(FSMModelMixin, models.Model):
     close_note = models.TextField(blank=True)
     # R-FILE-4: when the MCO reported the tracking number unknown (HFS then closes).
     tracking_reported_unknown_at = models.DateTimeField(null=True, blank=True)
+    # The moment of the ticket's latest timeline event (``record``): the API's "updated
+    # since" filter (issue 13).
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
     clocks = GenericRelation("deadlines.Clock")
@@ -215,6 +218,9 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["closed_at", "id"], name="ticket_closed_idx"),
             models.Index(fields=["submitted_at"], name="ticket_sanction_idx",
                          condition=Q(sanction_candidate_at__isnull=False)),
+            # The API's ticket lists: an MCO's presented tickets, newest first (issue 13).
+            models.Index(fields=["mco", "-id"], name="ticket_api_mco_idx",
+                         condition=Q(presented_at__isnull=False)),
         ]
 
     def __str__(self):
@@ -253,6 +259,9 @@ class Ticket(FSMModelMixin, models.Model):
             actor=by, role=role or "system", at=at or timezone.now(), note=note,
             internal=internal,
         )
+        if self.pk and (self.updated_at is None or event.at > self.updated_at):
+            self.updated_at = event.at
+            type(self).objects.filter(pk=self.pk).update(updated_at=event.at)
         # R-SEC-2: every change, whatever the path (view, admin, command, task, API), in
         # the same transaction as the event. The detail names the step, never its text.
         moved = f": {self.state} → {to_state}" if to_state and to_state != self.state else ""
