@@ -47,11 +47,22 @@ def _uses_txid() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _horizon() -> int:
-    """Every transaction with an id below this one has ended (committed or rolled back)."""
+def _horizon() -> tuple[int, int | None]:
+    """(every transaction with an id below this one has ended; the reader's own transaction
+    id, when it has one). An API read runs outside any transaction; a reader inside one (a
+    test's wrapping transaction, a task holding a lock) also sees the events it wrote."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+                       "pg_current_xact_id_if_assigned()::text::bigint")
+        return cursor.fetchone()
+
+
+def _finished(events):
+    horizon, own = _horizon()
+    done = Q(txid__lt=horizon)
+    if own is not None:
+        done |= Q(txid=own)
+    return events.filter(done)
 
 
 def visible_events(user):
@@ -69,9 +80,8 @@ def read(user, after: str | None, limit: int = 100):
         return [], last, False
     txid, event_id = parse_cursor(after)
     if _uses_txid():
-        horizon = _horizon()
-        events = events.filter(Q(txid__gt=txid) | Q(txid=txid, pk__gt=event_id),
-                               txid__lt=horizon).order_by("txid", "pk")
+        events = _finished(events.filter(Q(txid__gt=txid) | Q(txid=txid, pk__gt=event_id))
+                           ).order_by("txid", "pk")
     else:
         events = events.filter(pk__gt=event_id).order_by("pk")
     page = list(events[: limit + 1])
@@ -83,8 +93,7 @@ def read(user, after: str | None, limit: int = 100):
 
 def _latest(events):
     if _uses_txid():
-        horizon = _horizon()
-        last = events.filter(txid__lt=horizon).order_by("-txid", "-pk").first()
+        last = _finished(events).order_by("-txid", "-pk").first()
     else:
         last = events.order_by("-pk").first()
     return cursor_of(last) if last else START

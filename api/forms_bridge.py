@@ -26,7 +26,7 @@ def _json_value(field, value):
         if isinstance(value, bool):
             return value, None
         return None, "Send true or false."
-    if isinstance(value, bool) or isinstance(value, list | dict):
+    if isinstance(value, bool | list | dict):
         return None, "Send a string" + (" or a number." if isinstance(
             field, forms.IntegerField | forms.DecimalField | forms.ModelChoiceField) else ".")
     if isinstance(value, int | float | decimal.Decimal):

@@ -567,6 +567,9 @@ def post_message(ticket_id, *, by, body):
         message = exchange.post_message(ticket, by=by, body=body, at=timezone.now())
     except (ValidationError, permissions.ActorRefused) as error:
         raise _refusal(error) from error
+    # On the timeline and in the API's change feed (the text stays in the thread), and on
+    # the audit log (R-SEC-2) whatever the caller.
+    ticket.record("message_posted", by=by)
     if message.role != "provider":
         _notify_provider(ticket, "ticket_message")
     if message.role != "mco" and ticket.presented_at:
