@@ -32,6 +32,14 @@ def _schedule_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         900, sender.signature("jobs.delete_expired_files"), name="delete expired export files",
     )
+    sender.add_periodic_task(
+        getattr(settings, "API_WEBHOOK_SECONDS", 15), sender.signature("api.deliver_webhooks"),
+        name="deliver webhooks",
+    )
+    sender.add_periodic_task(
+        3600, sender.signature("api.remove_old_idempotency_keys"),
+        name="remove old idempotency keys",
+    )
 
 
 # R-SEC-2: a task's audit rows and log lines say which task wrote them (source
