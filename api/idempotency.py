@@ -3,8 +3,8 @@
 The key's row is inserted first, in the same transaction as the action and its answer. A
 second request with the key waits on the row's unique index until the first commits
 (PostgreSQL) or for the one writer (SQLite), then finds the answer and returns it, with
-``Idempotent-Replayed: true``. An answer of 5xx is not kept (the action rolled back), so a
-retry runs again. Keys are kept for ``API_IDEMPOTENCY_HOURS`` (``api.tasks``).
+``Idempotent-Replayed: true``. Only a success is kept: a refused or invalid request acted
+on nothing, so the client may correct it and send it again with the same key. Keys are kept for ``API_IDEMPOTENCY_HOURS`` (``api.tasks``).
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def idempotent(method):
                 response = method(view, request, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - answered by DRF's handler, then kept
                 response = view.handle_exception(exc)
-            if response.status_code >= 500:
+            if not 200 <= response.status_code < 300:
+                # Nothing acted: the key is free for the corrected request.
                 transaction.set_rollback(True)
                 return response
             record.status = response.status_code
