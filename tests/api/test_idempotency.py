@@ -1,0 +1,98 @@
+"""``Idempotency-Key`` (issue 13): a retried POST returns the first answer and acts once,
+also when both copies arrive at the same moment (PostgreSQL, two threads)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from tests.api.conftest import RESPONSE, body
+from tests.api.test_contract import serialised
+from tickets.models import TicketMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refused_request_leaves_the_key_free_for_the_corrected_one(molina_api,
+                                                                     presented_ticket):
+    path = f"/api/v1/tickets/{presented_ticket.pk}/response"
+    wrong = molina_api.post(path, {**serialised(RESPONSE), "representative_email": "x"},
+                            key="k-1")
+    assert wrong.status_code == 400
+    right = molina_api.post(path, serialised(RESPONSE), key="k-1")
+    assert right.status_code == 201 and "Idempotent-Replayed" not in right
+
+
+def test_the_same_key_for_another_request_is_a_422(molina_api, presented_ticket):
+    path = f"/api/v1/tickets/{presented_ticket.pk}/messages"
+    assert molina_api.post(path, {"body": "One"}, key="k-2").status_code == 201
+    other = molina_api.post(path, {"body": "Two"}, key="k-2")
+    assert other.status_code == 422
+    assert body(other)["errors"][0]["field"] == "Idempotency-Key"
+    assert list(TicketMessage.objects.values_list("body", flat=True)) == ["One"]
+
+
+def test_keys_belong_to_their_client(molina_api, presented_ticket, hfs_staff):
+    from api import clients
+    from tests.api.conftest import api_for
+
+    second = clients.create_client(by=hfs_staff, kind="mco", name="Molina second system",
+                                   contact_email="b@molina.example.test",
+                                   mco=presented_ticket.mco)
+    path = f"/api/v1/tickets/{presented_ticket.pk}/messages"
+    molina_api.post(path, {"body": "One"}, key="shared")
+    other = api_for(second).post(path, {"body": "One"}, key="shared")
+    assert other.status_code == 201 and "Idempotent-Replayed" not in other
+    assert TicketMessage.objects.count() == 2
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 256, "tab\there"])
+def test_a_malformed_key_is_named(molina_api, presented_ticket, key):
+    response = molina_api.post(f"/api/v1/tickets/{presented_ticket.pk}/messages",
+                               {"body": "Hi"}, key=key)
+    assert response.status_code == 400
+    assert body(response)["errors"][0]["field"] == "Idempotency-Key"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_copies_at_the_same_moment_act_once():
+    from api import clients
+    from portal.models import MCO
+    from portal.reference_data import load_reference_data
+    from tests import factories
+    from tests.api.conftest import Api
+    from tests.migrated_data import restore as restore_migrated_data
+    from tests.tickets.conftest import approve, make_provider, make_submitted
+    from tickets import workflow
+
+    restore_migrated_data()
+    load_reference_data()
+    provider_user, provider = factories.provider_user(), make_provider(9)
+    approve(provider_user, provider)
+    hfs = factories.hfs_staff()
+    ticket = workflow.present(make_submitted(provider_user, provider).pk, by=hfs)
+    mco_client = clients.create_client(by=hfs, kind="mco", name="Molina", contact_email="a@b.c",
+                                       mco=MCO.objects.get(slug="molina"))
+    _token, secret = clients.issue_token(mco_client, by=hfs, name="t", scope="act")
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send():
+        try:
+            api = Api(secret)
+            barrier.wait(timeout=30)
+            answers.append(api.post(f"/api/v1/tickets/{ticket.pk}/response",
+                                    serialised(RESPONSE), key="double"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [201, 201]
+    assert body(answers[0]) == body(answers[1])
+    assert sum(1 for a in answers if a.get("Idempotent-Replayed") == "true") == 1
+    assert ticket.events.filter(action="responded").count() == 1
