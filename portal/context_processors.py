@@ -37,9 +37,12 @@ def navigation(request):
         items.append(("Reference data", [
             ("MCOs", reverse("mco_list")),
             ("Closure days", reverse("closure_list")),
+            ("API clients", reverse("api_client_list")),
         ]))
     if Role.REGISTRATION_ADMIN in roles:
         items.append(("Registrations", reverse("registration_queue")))
+        if Role.HFS not in roles:  # HFS staff find it under Reference data
+            items.append(("API clients", reverse("api_client_list")))
     if access.can_manage_people(user):
         items.append(("People", reverse("people_list")))
     secondary = []

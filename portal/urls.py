@@ -45,6 +45,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("jobs/", include("jobs.urls")),
     path("api/v1/", include("api.urls")),
+    path("api-clients/", include("api.page_urls")),
     path("reports/", include("reports.urls")),
     path("transparency/", include("reports.public_urls")),
     path("accounts/", include("allauth.urls")),

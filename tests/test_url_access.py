@@ -3,6 +3,10 @@
 Fails when a view declares no access rule, when an anonymous person gets anything but the
 sign-in page from a page that is not public, or when a role reaches a page not meant for it.
 A new page must be added to EXPECTED below, which is the access matrix in one place.
+
+The integration API (``/api/v1/``, issue 13) answers a bearer token only: a signed-in
+browser session is no credential there, so every endpoint but the schema and its reference
+page answers 401 to each persona (``TOKEN``). Its names are namespaced (``api:me``).
 """
 
 import re
@@ -12,8 +16,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal import access
 
-OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.", "jobs.", "reports.")
+OUR_APPS = ("portal.", "tickets.", "registration.", "deadlines.", "jobs.", "reports.", "api.")
 ALL = {"provider", "mco", "hfs", "registration_admin", "stranger"}
+#: A bearer token and nothing else: 401 for anyone without one, signed in or not.
+TOKEN = "token"
 
 # url name -> the personas who may open it ("public" = anyone, signed in or not).
 EXPECTED = {
@@ -111,6 +117,22 @@ EXPECTED = {
     "transparency": "public",
     "transparency_csv": "public",
     "transparency_dictionary": "public",
+    # Issue 13: API clients. HFS staff manage MCOs' systems, registration admins providers'
+    # (another kind's client is a 404: tests/api/test_client_pages.py).
+    "api_client_list": {"hfs", "registration_admin"},
+    "api_client_add": {"hfs", "registration_admin"},
+    "api_client_detail": {"hfs", "registration_admin"},
+    "api_token_new": {"hfs", "registration_admin"},
+    "api_token_revoke": {"hfs", "registration_admin"},
+    "api_client_disable": {"hfs", "registration_admin"},
+    # The integration API itself: its schema and reference are public, the rest is TOKEN.
+    "api:schema": "public",
+    "api:docs": "public",
+    **{f"api:{name}": TOKEN for name in (
+        "me", "events", "tickets", "ticket", "attachment", "claim", "claims_template",
+        "attachments", "submit", "request_information", "answer_information", "respond",
+        "tracking_unknown", "extension", "messages", "accept", "contest", "request_review",
+        "review_submission", "webhooks", "webhook", "webhook_deliveries")},
 }
 
 SAMPLE_KWARGS = {
@@ -138,12 +160,18 @@ def walk(resolver=None, prefix="", app_names=()):
             yield prefix + str(entry.pattern), entry
 
 
+def url_name(pattern):
+    """The pattern's name as ``reverse`` takes it: with its namespaces (``api:me``)."""
+    return ":".join((*pattern.app_names, pattern.name)) if pattern.name else None
+
+
 def sample_url(route, pattern):
     """A concrete address for a pattern, its parameters filled with sample values."""
     if pattern.name:
         names = re.findall(r"<(?:\w+:)?(\w+)>", route)
         try:
-            return reverse(pattern.name, kwargs={n: SAMPLE_KWARGS.get(n, "1") for n in names})
+            return reverse(url_name(pattern),
+                           kwargs={n: SAMPLE_KWARGS.get(n, "1") for n in names})
         except Exception:  # noqa: S110 (a regex route; built by hand below)
             pass
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(SAMPLE_KWARGS.get(m.group(1), "1")), route)
@@ -167,13 +195,17 @@ def test_every_view_declares_an_access_rule():
 
 
 def test_our_views_declare_their_rule_themselves():
-    """Our own views may not lean on the third-party fallbacks."""
+    """Our own views may not lean on the third-party fallbacks (a class-based view, the
+    API's, declares it on its class)."""
     for route, p in our_patterns():
-        assert getattr(p.callback, "portal_access", None) is not None, route
+        view_class = getattr(p.callback, "view_class", None) or getattr(p.callback, "cls", None)
+        declared = getattr(p.callback, "portal_access", None) or getattr(
+            view_class, "portal_access", None)
+        assert declared is not None, route
 
 
 def test_the_access_matrix_names_every_page_of_ours():
-    names = {p.name for _, p in our_patterns()}
+    names = {url_name(p) for _, p in our_patterns()}
     assert names == set(EXPECTED), "add the new page to EXPECTED with who may open it"
 
 
@@ -197,8 +229,7 @@ def test_public_pages_open_without_signing_in(client, reference_data):
     for name, who in EXPECTED.items():
         if who != "public":
             continue
-        pattern = next(p for _, p in our_patterns() if p.name == name)
-        route = next(r for r, p in our_patterns() if p.name == name)
+        route, pattern = next((r, p) for r, p in our_patterns() if url_name(p) == name)
         response = client.get(sample_url(route, pattern))
         assert response.status_code in (200, 404), (name, response.status_code)
         assert "account/login" not in response.get("Location", "")
@@ -207,19 +238,43 @@ def test_public_pages_open_without_signing_in(client, reference_data):
 @pytest.mark.django_db
 def test_each_role_reaches_exactly_its_pages(client, personas):
     for route, p in our_patterns():
-        allowed = EXPECTED[p.name]
+        allowed = EXPECTED[url_name(p)]
         if allowed == "public":
             continue
         url = sample_url(route, p)
         for persona, user in personas.items():
             client.force_login(user)
             response = client.get(url)
-            if persona in allowed:
+            if allowed == TOKEN:
+                assert response.status_code == 401, (url, persona, response.status_code)
+            elif persona in allowed:
                 assert response.status_code not in (403, 500), (p.name, persona)
                 assert "/accounts/login/" not in response.get("Location", ""), (p.name, persona)
             else:
                 assert response.status_code in (403, 404), (p.name, persona, response.status_code)
             client.logout()
+
+
+@pytest.mark.django_db
+def test_the_api_answers_no_session_and_no_one_without_a_token(client, personas):
+    """Issue 13: a signed-in session (or none) is no credential on /api/v1/: every endpoint
+    but the schema and its reference answers 401, to every method it serves."""
+    api_routes = [(r, p) for r, p in our_patterns() if "api" in p.app_names]
+    assert {url_name(p) for _, p in api_routes} == {
+        n for n in EXPECTED if n.startswith("api:")}
+    for persona, user in [("anonymous", None), *personas.items()]:
+        if user is not None:
+            client.force_login(user)
+        for route, p in api_routes:
+            url = sample_url(route, p)
+            for method in ("get", "post", "delete"):
+                response = getattr(client, method)(url)
+                if EXPECTED[url_name(p)] == TOKEN:
+                    assert response.status_code == 401, (method, url, persona)
+                    assert response["WWW-Authenticate"].startswith("Bearer")
+                elif method == "get":
+                    assert response.status_code == 200, (url, persona)
+        client.logout()
 
 
 @pytest.mark.django_db
