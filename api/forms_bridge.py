@@ -46,7 +46,10 @@ def bind(form_class, request, *, data=None, **kwargs):
     known = set(form.fields)
     values, errors = {}, []
     is_multipart = hasattr(source, "getlist")
+    uploaded = set(request.FILES) if is_multipart else set()
     for name in source:
+        if name == "files" and name in uploaded and name not in known:
+            continue  # attachments: the endpoint hands them to the workflow itself
         if name not in known:
             errors.append({"field": name, "message": f"{name} is not a field of this "
                            f"request; the fields are {', '.join(sorted(known))}."})

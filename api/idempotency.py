@@ -4,13 +4,15 @@ The key's row is inserted first, in the same transaction as the action and its a
 second request with the key waits on the row's unique index until the first commits
 (PostgreSQL) or for the one writer (SQLite), then finds the answer and returns it, with
 ``Idempotent-Replayed: true``. Only a success is kept: a refused or invalid request acted
-on nothing, so the client may correct it and send it again with the same key. Keys are kept for ``API_IDEMPOTENCY_HOURS`` (``api.tasks``).
+on nothing, so the client may correct it and send it again with the same key. Keys are
+kept for ``API_IDEMPOTENCY_HOURS`` (``api.tasks``).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
@@ -22,11 +24,20 @@ HEADER = "Idempotency-Key"
 
 
 def _fingerprint(request) -> str:
+    """What the request asks, from its parsed fields and its files' contents (never the raw
+    body: a multipart body with files can be larger than Django lets a view read whole)."""
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(request.path.encode())
-    digest.update(request.content_type.encode() if request.content_type else b"")
-    digest.update(request._request.body)  # read before DRF parses it (it is cached)
+    digest.update(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    fields = ({name: data.getlist(name) for name in data} if hasattr(data, "getlist")
+              else data)
+    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"\n{name}:{upload.name}:{upload.size}:".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
     return digest.hexdigest()
 
 

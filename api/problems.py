@@ -10,7 +10,13 @@ the same forms); ``field`` is null for a problem with the request as a whole.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -105,6 +111,13 @@ def exception_handler(exc, context):
     """DRF's exception handler: every error as a problem (never an HTML page)."""
     from tickets.workflow import ActionRefused, NotAllowed
 
+    if isinstance(exc, RequestDataTooBig | TooManyFilesSent):
+        return response(413, "too-large", "The request is larger than the portal takes. Send "
+                        "at most the attachment limits (see the reference), one request per "
+                        "action.")
+    if isinstance(exc, TooManyFieldsSent):
+        return response(400, "validation", "The request has far more fields than any "
+                        "endpoint takes.")
     if isinstance(exc, Problem):
         return response(exc.status_code, exc.kind, exc.detail, errors=exc.errors,
                         headers=exc.headers)

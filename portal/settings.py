@@ -376,6 +376,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# The largest API request (a ticket's attachment allowance and its fields).
+API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES",
+                                default=ATTACHMENT_MAX_TICKET_BYTES + 1024 * 1024)
 # Idempotency keys are answered again for this long (api.tasks removes older ones).
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 # Webhook addresses must be https, except these hosts (a receiver on this machine, in tests

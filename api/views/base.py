@@ -37,6 +37,21 @@ class ApiView(APIView):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from django.conf import settings
+
+        from api import problems
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = getattr(settings, "API_MAX_REQUEST_BYTES", 0)
+        if limit and length > limit:
+            raise problems.Problem(413, "too-large", f"The request is {length:,} bytes; the "
+                                   f"portal takes at most {limit:,} in one request.")
+
     @property
     def client(self):
         return self.request.auth.client

@@ -96,3 +96,36 @@ def test_two_copies_at_the_same_moment_act_once():
     assert body(answers[0]) == body(answers[1])
     assert sum(1 for a in answers if a.get("Idempotent-Replayed") == "true") == 1
     assert ticket.events.filter(action="responded").count() == 1
+
+
+def test_a_large_upload_with_a_key_acts_once(molina_api, presented_ticket):
+    """A multipart body with a 3 MB file is more than Django reads whole; the key's
+    fingerprint is taken from the parsed fields and the file's content instead."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_uploads import png_of_size
+
+    def send():
+        image = SimpleUploadedFile("scan.png", png_of_size(3 * 1024 * 1024), "image/png")
+        return molina_api.post(f"/api/v1/tickets/{presented_ticket.pk}/response",
+                               {**serialised(RESPONSE), "files": [image]}, key="big",
+                               format="multipart")
+
+    first, again = send(), send()
+    assert first.status_code == 201, first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert presented_ticket.attachments.count() == 1
+
+
+def test_a_request_over_the_limit_is_a_413(settings, molina_api, presented_ticket):
+    settings.API_MAX_REQUEST_BYTES = 1000
+    response = molina_api.post(f"/api/v1/tickets/{presented_ticket.pk}/messages",
+                               {"body": "x" * 2000})
+    assert response.status_code == 413
+    assert body(response)["type"].endswith("#problem-too-large")
+
+
+def test_a_json_body_larger_than_django_reads_is_a_413(molina_api, presented_ticket):
+    response = molina_api.post(f"/api/v1/tickets/{presented_ticket.pk}/messages",
+                               {"body": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
