@@ -94,7 +94,7 @@ class ApiClient(models.Model):
         return any(ip in network for network in ranges)
 
 
-TOKEN_PREFIX = "prp"
+TOKEN_PREFIX = "prp"  # noqa: S105 - a public prefix that marks our tokens, not a secret
 
 
 def hash_secret(secret: str) -> str:
