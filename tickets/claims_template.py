@@ -49,6 +49,7 @@ __all__ = [
     "ClaimsResult",
     "TemplateError",
     "build_blank_template",
+    "check_json_rows",
     "read_template",
 ]
 
@@ -330,6 +331,95 @@ def read_template(
         filename=filename,
         result_type=ClaimsResult,
     )
+
+
+def check_json_rows(
+    rows,
+    *,
+    mco: str,
+    provider_npi: str,
+    tracking_number_is_valid: Callable[[str], bool],
+    tracking_example: str = "",
+    mco_short_name: str = "",
+    today: datetime.date | None = None,
+) -> ClaimsResult:
+    """Check the template's rows sent as JSON (the integration API) as ``read_template``
+    checks a spreadsheet's: the same cleaners and messages, every problem at once, and the
+    same limit of ``MAX_ROWS`` (``portal.spreadsheets.collect_rows``: its "The template has
+    101 claims; ..." message, and "no claims" for an empty list).
+
+    ``rows`` is a list of objects keyed by the columns' keys (``COLUMNS``: ``mco``,
+    ``provider_npi``, ``claim_number``, ...); a missing key is a blank cell. The first
+    object is row 1 (a spreadsheet's first claim is on row 2, under the headings). Unlike
+    a spreadsheet's blank rows, an object with nothing in it is checked (and refused): the
+    caller sent it. A row that is not an object, a key that is not a column and a value
+    that is a list or an object are problems of that row. The other arguments are those
+    of ``read_template``. Never raises for bad input.
+    """
+    context = _Context(
+        mco=mco,
+        provider_npi=spreadsheets.cell_text(provider_npi),
+        tracking_number_is_valid=tracking_number_is_valid,
+        tracking_example=tracking_example,
+        mco_short_name=mco_short_name or mco,
+        today=today or timezone.localdate(),
+    )
+    if not isinstance(rows, list | tuple):
+        return ClaimsResult(errors=[TemplateError(None, None, _NOT_A_LIST)])
+    shape_errors: list[TemplateError] = []
+    numbered = [
+        (row_number, _json_values(row_number, row, shape_errors))
+        for row_number, row in enumerate(rows, start=1)
+    ]
+    not_objects = {n for n, row in enumerate(rows, start=1) if not isinstance(row, dict)}
+    try:
+        raw_rows = spreadsheets.collect_rows(numbered, SPEC)
+    except spreadsheets.Refused as refused:
+        return ClaimsResult(errors=[TemplateError(None, None, m) for m in refused.messages])
+    result = _check_rows(raw_rows, context=context)
+    if shape_errors:
+        refused_rows = {error.row for error in shape_errors}
+        result.rows = [row for row in result.rows if row.row_number not in refused_rows]
+        # What is not an object has no cells to check; a list or an object in a cell was
+        # read as a blank cell: its own message replaces "Enter ...".
+        cells = {(error.row, error.column) for error in shape_errors if error.column}
+        errors = shape_errors + [e for e in result.errors if e.row not in not_objects
+                                 and (e.row, e.column) not in cells]
+        # Row by row; within a row, the row's own problems, then its cells' in column order.
+        result.errors = sorted(errors, key=lambda error: (
+            error.row, HEADERS.index(error.column) if error.column else -1))
+    return result
+
+
+_COLUMN_KEYS = [column.key for column in COLUMNS]
+_NOT_A_LIST = (
+    "Send the claims as a list of objects, one per claim, keyed by the template's "
+    f"columns: {', '.join(_COLUMN_KEYS)}."
+)
+
+
+def _json_values(row_number: int, row, errors: list[TemplateError]) -> tuple:
+    """The row's values in ``COLUMNS`` order, as a spreadsheet row gives them; a problem
+    of the row's shape is added to ``errors`` (its cell is then blank)."""
+    if not isinstance(row, dict):
+        errors.append(TemplateError(row_number, None, (
+            f"Send the claim as an object keyed by the template's columns: "
+            f"{', '.join(_COLUMN_KEYS)}.")))
+        return (None,) * len(COLUMNS)
+    for key in row:
+        if key not in _HEADER:
+            errors.append(TemplateError(row_number, None, (
+                f"{spreadsheets.shorten(str(key))} is not a column of the template; the "
+                f"columns are {', '.join(_COLUMN_KEYS)}.")))
+    values = []
+    for column in COLUMNS:
+        value = row.get(column.key)
+        if isinstance(value, list | dict):
+            errors.append(TemplateError(row_number, column.header,
+                                        "Send text or a number, not a list or an object."))
+            value = None
+        values.append(value)
+    return tuple(values)
 
 
 @dataclass(frozen=True)
