@@ -186,7 +186,13 @@ def check_url(url: str, *, resolve: bool = True) -> str:
                               "over an encrypted connection.")
     if resolve and not allowed_host:
         try:
-            addresses = resolve_host(host, port or (443 if parts.scheme == "https" else 80))
+            ipaddress.ip_address(host)
+            addresses = [host]  # an address, not a name
+        except ValueError:
+            addresses = None
+        try:
+            addresses = addresses or resolve_host(
+                host, port or (443 if parts.scheme == "https" else 80))
         except (OSError, UnicodeError):
             raise ValidationError(f"The host {host} could not be found; check the "
                                   "address.") from None
@@ -275,13 +281,13 @@ def create_endpoint(client, *, by, url, description="") -> WebhookEndpoint:
     except ValidationError as error:
         raise ValidationError({"url": error.messages}) from None
     active = WebhookEndpoint.objects.filter(client=client, disabled_at__isnull=True)
+    if active.filter(url=url).exists():
+        raise ValidationError({"url": "This client already has an active endpoint at this "
+                                      "address."})
     if active.count() >= MAX_ENDPOINTS:
         raise ValidationError({"url": f"This client already has {MAX_ENDPOINTS} active "
                                       "webhook endpoints, the most it may have; disable "
                                       "one first."})
-    if active.filter(url=url).exists():
-        raise ValidationError({"url": "This client already has an active endpoint at this "
-                                      "address."})
     _events, now_cursor, _more = feed.read(client.user, "now")
     endpoint = WebhookEndpoint.objects.create(
         client=client, url=url, description=(description or "").strip()[:200],
