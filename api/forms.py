@@ -5,6 +5,7 @@ and name the field and the fix."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -173,8 +174,27 @@ class ClientForm(PortalForm):
         return data
 
 
+#: What each scope lets a client's system do, in the words of its own side's actions.
+SCOPE_LABELS = {
+    ClientKind.MCO: {
+        Scope.READ: "Read only: list and read the MCO's tickets, download their files, "
+                    "follow the event feed",
+        Scope.ACT: "Read and act: also ask providers for information, send responses, "
+                   "report unknown tracking numbers, ask for extensions, post messages",
+    },
+    ClientKind.PROVIDER: {
+        Scope.READ: "Read only: list and read the providers' tickets, download their files, "
+                    "follow the event feed",
+        Scope.ACT: "Read and act: also file tickets, answer information requests, accept "
+                   "or contest responses, ask for reviews, post messages",
+    },
+}
+
+
 class TokenForm(PortalForm):
-    """A new token for a client: a name, a scope, an expiry date."""
+    """A new token for a client: a name, a scope, an expiry date. ``once`` is a random
+    value of the form as it was shown: a second POST of the same form (a double click, a
+    reload of the page that showed the secret) makes no second token."""
 
     name = forms.CharField(
         label="Token name", max_length=80,
@@ -185,9 +205,9 @@ class TokenForm(PortalForm):
     scope = forms.ChoiceField(
         label="What may the system do with it?", choices=Scope.choices,
         widget=forms.RadioSelect, initial=Scope.READ,
-        error_messages={"required": "Choose Read or Act."},
-        help_text="Give a system only what it needs: choose Read unless it sends responses, "
-                  "answers or other actions.")
+        error_messages={"required": "Choose “Read only” or “Read and act”."},
+        help_text="Give a system only what it needs: choose “Read only” unless it takes "
+                  "actions on tickets.")
     expires_on = forms.DateField(
         label="Expiry date", widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": "Enter the expiry date."},
@@ -196,9 +216,13 @@ class TokenForm(PortalForm):
                   f"{clients.DEFAULT_TOKEN_DAYS} days unless you change it. For example: "
                   "2027-01-15 (year-month-day).")
 
-    def __init__(self, *args, **kwargs):
+    once = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+
+    def __init__(self, *args, kind=ClientKind.MCO, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = list(SCOPE_LABELS[kind].items())
         self.fields["scope"].summary_label = "Scope"
+        self.initial.setdefault("once", uuid.uuid4().hex)
         self.fields["expires_on"].error_messages["invalid"] = (
             "Enter the expiry date as year-month-day, for example 2027-01-15.")
         if not self.is_bound:

@@ -13,6 +13,7 @@ is ``Cache-Control: no-store``.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Prefetch, Q
@@ -22,7 +23,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
 from api import clients
-from api.forms import ClientForm, TokenForm, kinds_managed_by
+from api.forms import SCOPE_LABELS, ClientForm, TokenForm, kinds_managed_by
 from api.models import ClientKind, WebhookDelivery
 from portal import access
 from portal.access import Role
@@ -32,6 +33,8 @@ manage_api_clients = access.for_roles(Role.HFS, Role.REGISTRATION_ADMIN)
 
 #: Deliveries shown under each webhook endpoint, newest first.
 RECENT_DELIVERIES = 10
+#: How long a sent token form is remembered, so that sending it again makes no new token.
+FORM_SENT_FOR = 24 * 60 * 60
 
 
 def managed_client(request, pk):
@@ -143,7 +146,7 @@ def _detail_page(request, client, *, token_form=None, status=200):
         "providers": providers,
         "tokens": client.tokens.select_related("created_by", "revoked_by"),
         "webhooks": webhooks,
-        "token_form": token_form or TokenForm(),
+        "token_form": token_form or TokenForm(kind=client.kind),
         "now": timezone.now(),
     }, status=status)
 
@@ -160,18 +163,27 @@ def client_detail(request, pk):
 def token_new(request, pk):
     """Makes the token and shows its secret in this answer, once."""
     client = managed_client(request, pk)
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, kind=client.kind)
     if form.is_valid():
         data = form.cleaned_data
+        sent = f"api-token-form:{client.pk}:{data['once']}" if data["once"] else None
+        if sent and not cache.add(sent, True, timeout=FORM_SENT_FOR):
+            messages.info(request, "That form was sent already: its token was made then, "
+                                   "and its secret is not shown again. If it was not "
+                                   "copied, revoke the token and make another.")
+            return redirect("api_client_detail", client.pk)
         try:
             token, secret = clients.issue_token(client, by=request.user, name=data["name"],
                                                 scope=data["scope"],
                                                 expires_at=form.expires_at)
         except ValidationError as error:
+            if sent:
+                cache.delete(sent)
             _add_errors(form, error, {"expires_at": "expires_on"})
         else:
             response = render(request, "api/clients/token_shown.html", {
-                "client": client, "token": token, "secret": secret})
+                "client": client, "token": token, "secret": secret,
+                "scope_label": SCOPE_LABELS[client.kind][token.scope]})
             patch_cache_control(response, no_store=True, no_cache=True, private=True,
                                 max_age=0)
             return response
@@ -192,7 +204,9 @@ def token_revoke(request, pk, token_pk):
         messages.success(request, f"The token “{token.name}” is revoked: the next request "
                                   "made with it is refused.")
         return redirect("api_client_detail", client.pk)
-    return render(request, "api/clients/revoke.html", {"client": client, "token": token})
+    return render(request, "api/clients/revoke.html", {
+        "client": client, "token": token,
+        "scope_label": SCOPE_LABELS[client.kind][token.scope]})
 
 
 @manage_api_clients

@@ -113,7 +113,7 @@ def test_a_token_without_a_name_or_scope_names_both(client, hfs_staff, molina_cl
     assert response.status_code == 400
     html = response.content.decode()
     assert "Enter the token name." in html
-    assert "Scope: Choose Read or Act." in html
+    assert "Scope: Choose “Read only” or “Read and act”." in html
     assert not ApiToken.objects.filter(client=molina_client).exists()
 
 
@@ -121,6 +121,28 @@ def test_the_token_form_proposes_an_expiry_90_days_ahead(client, hfs_staff, moli
     client.force_login(hfs_staff)
     html = client.get(detail(molina_client)).content.decode()
     assert f'value="{TODAY + datetime.timedelta(days=90):%Y-%m-%d}"' in html
+    assert "Read and act: also ask providers for information, send responses" in html
+
+
+def test_the_same_token_form_sent_twice_makes_one_token(client, hfs_staff, molina_client):
+    client.force_login(hfs_staff)
+    once = client.get(detail(molina_client)).context["token_form"].initial["once"]
+    first = make_token(client, molina_client, once=once)
+    assert secret_in(first) is not None
+    again = make_token(client, molina_client, once=once)  # a reload of the secret's page
+    assert again.status_code == 302 and again["Location"] == detail(molina_client)
+    assert secret_in(again) is None
+    assert ApiToken.objects.filter(client=molina_client).count() == 1
+    page = client.get(detail(molina_client)).content.decode()
+    assert "its secret is not shown again" in page
+    assert client.get(detail(molina_client)).context["token_form"].initial["once"] != once
+
+
+def test_a_provider_clients_token_speaks_of_the_providers_actions(client, registration_admin,
+                                                                   billing_client):
+    client.force_login(registration_admin)
+    html = client.get(detail(billing_client)).content.decode()
+    assert "Read and act: also file tickets, answer information requests" in html
 
 
 # --- Registration admins and provider clients ------------------------------------------
