@@ -384,3 +384,5 @@ API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 # Webhook addresses must be https, except these hosts (a receiver on this machine, in tests
 # and development).
 API_WEBHOOK_HTTP_HOSTS = env.list("API_WEBHOOK_HTTP_HOSTS", default=[])
+# How often the beat queues and sends webhook deliveries, in seconds (api.tasks).
+API_WEBHOOK_SECONDS = env.int("API_WEBHOOK_SECONDS", default=15)

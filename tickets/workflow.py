@@ -59,7 +59,7 @@ def _locked(ticket_id):
 def _refusal(error):
     if isinstance(error, permissions.ActorRefused):
         return NotAllowed(str(error.args[0]) if error.args else "You may not do that.")
-    return ActionRefused(" ".join(error.messages))
+    return ActionRefused("\n".join(error.messages))
 
 
 def _run(ticket_id, method_name, *, files=(), file_role="", review_party="", **kwargs):
