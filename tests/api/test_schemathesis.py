@@ -38,11 +38,21 @@ from tickets import workflow
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 #: Requests per operation in the fuzzing phase (the examples and coverage phases add their
 #: own, bounded by the schema). Seeded and deterministic: the same requests on every run.
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
 SEED = 13
-#: ``not_a_server_error``: no 5xx, ever; ``response_schema_conformance``: a documented
-#: answer has the documented shape.
-CHECKS = "not_a_server_error"
+#: The checks every answer must pass: no 5xx, ever; a documented answer has the documented
+#: content type, headers and body; every operation refuses a request without the token.
+#: (Not ``negative_data_rejection``: an empty filter, ``?updated_since=``, means "no filter"
+#: as in the pages' forms, where the schema's date-time format would want a 400.)
+CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_conformance",
+          "response_headers_conformance", "ignored_auth")
+#: Operations whose answers do not match their schema yet (reported, not ours to fix here):
+#: operationId -> the checks left out for it, and why.
+KNOWN_MISMATCHES = {
+    "tickets_list": (("response_schema_conformance",),
+                     "documented as an array of TicketSummary; the answer is a cursor page "
+                     "{next, previous, results}"),
+}
 #: One run (all operations, one client) may take this long before the test fails.
 TIMEOUT_S = 120
 
@@ -89,7 +99,7 @@ def api_world(transactional_db, live_server, settings, monkeypatch):
 
 def _config(token, tickets):
     """schemathesis.toml for one client (TOML's basic strings are JSON's)."""
-    return "\n".join([
+    lines = [
         f"seed = {SEED}",
         f"headers = {{ Authorization = {json.dumps('Bearer ' + token)} }}",
         "[generation]",
@@ -98,19 +108,26 @@ def _config(token, tickets):
         'database = "none"',
         "[phases.stateful]",
         "enabled = false",
+        "[checks]",
+        "enabled = false",
+        *(f"{check} = {{ enabled = true }}" for check in CHECKS),
         "[dictionaries.tickets]",
         f"values = {json.dumps(tickets)}",
         "[parameters]",
         '"path.id" = { dictionary = "tickets", probability = 0.75 }',
-        "",
-    ])
+    ]
+    for operation_id, (checks, _why) in KNOWN_MISMATCHES.items():
+        lines += ["[[operations]]", f"include-operation-id = {json.dumps(operation_id)}",
+                  "checks = { " + ", ".join(f"{c} = {{ enabled = false }}" for c in checks)
+                  + " }"]
+    return "\n".join([*lines, ""])
 
 
 def run_schemathesis(world, kind, tmp_path):
     config = tmp_path / f"schemathesis-{kind}.toml"
     config.write_text(_config(world["tokens"][kind], world["tickets"]))
     command = [str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run",
-               f"{world['url']}/api/v1/schema.json", "--checks", CHECKS, "--workers", "1",
+               f"{world['url']}/api/v1/schema.json", "--workers", "1",
                "--suppress-health-check", "all"]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
     done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S,  # noqa: S603
