@@ -9,6 +9,7 @@ page's content derived from it is kept with it: neither changes while the proces
 from __future__ import annotations
 
 import functools
+import http
 import re
 
 from django.conf import settings
@@ -174,7 +175,7 @@ def _operation(method, path, op, common, spec):
         parameter = _resolve(parameter, spec)
         schema = parameter.get("schema", {})
         parameters.append({
-            "name": parameter["name"], "location": parameter.get("in", ""),
+            "name": _breakable(parameter["name"]), "location": parameter.get("in", ""),
             "type": _type(schema, spec), "required": bool(parameter.get("required")),
             "description": _text(_describe(parameter.get("description", ""), schema, spec)),
         })
@@ -186,14 +187,16 @@ def _operation(method, path, op, common, spec):
         first = body["content"][media_types[0]].get("schema", {}) if media_types else {}
         request = {
             "media_types": media_types, "required": bool(body.get("required")),
-            "shape": _ref_name(first), "fields": _fields(first, spec),
+            "shape": _ref_name(first), "shape_html": _breakable(_ref_name(first)),
+            "fields": _fields(first, spec),
         }
     responses = []
     for code, response in op.get("responses", {}).items():
         response = _resolve(response, spec)
         content = response.get("content", {})
         responses.append({
-            "status": code, "description": _text(response.get("description", "")),
+            "status": code,
+            "description": _text(response.get("description", "")) or _phrase(code),
             "media_types": list(content),
             "body": _type(next(iter(content.values())).get("schema", {}), spec)
             if content else "",
@@ -201,7 +204,7 @@ def _operation(method, path, op, common, spec):
     operation_id = op.get("operationId", f"{method}-{path}")
     return {
         "id": operation_id, "method": method.upper(), "path": path,
-        "summary": op.get("summary") or operation_id,
+        "summary": _text(op.get("summary") or operation_id),
         "description": _text(op.get("description", "")),
         "security": [name for requirement in op.get("security", []) for name in requirement],
         "writes": method != "get",
@@ -211,7 +214,7 @@ def _operation(method, path, op, common, spec):
 
 
 def _shape(name, body, spec):
-    return {"name": name, "id": f"schema-{name}",
+    return {"name": name, "name_html": _breakable(name), "id": f"schema-{name}",
             "description": _text(body.get("description", "")),
             "values": [_value(v) for v in body.get("enum", []) if v not in ("", None)],
             "fields": _fields(body, spec)}
@@ -222,7 +225,7 @@ def _fields(schema, spec):
     if "allOf" in schema and len(schema["allOf"]) == 1:
         schema = _resolve(schema["allOf"][0], spec)
     required = set(schema.get("required", []))
-    return [{"name": name, "type": _type(prop, spec), "required": name in required,
+    return [{"name": _breakable(name), "type": _type(prop, spec), "required": name in required,
              "read_only": bool(prop.get("readOnly")),
              "description": _text(_describe(prop.get("description", ""), prop, spec))}
             for name, prop in schema.get("properties", {}).items()]
@@ -257,7 +260,7 @@ def _words(schema, spec) -> str:
         target = _resolve(schema, spec)
         if "enum" in target and "properties" not in target:
             return _enum_words(target)
-        return f'<a class="usa-link" href="#schema-{escape(name)}">{escape(name)}</a>'
+        return f'<a class="usa-link" href="#schema-{escape(name)}">{_breakable(name)}</a>'
     for key in ("allOf", "oneOf", "anyOf"):
         if key in schema:
             parts = [p for p in schema[key] if _ref_name(p) != "NullEnum"]
@@ -279,6 +282,23 @@ def _words(schema, spec) -> str:
     if schema.get("nullable"):
         text += " or null"
     return text
+
+
+def _breakable(name: str):
+    """A long identifier as safe HTML that may wrap after ``_`` or ``/`` and between
+    words of a CamelCase name (``<wbr>``), so a narrow table column or a phone never
+    scrolls sideways and a name never breaks mid-word."""
+    html = escape(name)
+    html = re.sub(r"([_/])", r"\1<wbr>", html)
+    html = re.sub(r"(?<=[a-z])(?=[A-Z])", "<wbr>", html)
+    return mark_safe(html)  # noqa: S308 - escaped above
+
+
+def _phrase(code: str) -> str:
+    try:
+        return http.HTTPStatus(int(code)).phrase + "."
+    except ValueError:
+        return ""
 
 
 def _enum_words(schema) -> str:
@@ -309,6 +329,8 @@ def _describe(description, schema, spec) -> str:
     if schema.get("default") not in (None, ""):
         limits.append(f"Default: ``{_value(schema['default'])}``.")
     text = (description or "").strip()
+    if text and limits and text[-1] not in ".!?:)":
+        text += "."
     return " ".join([text, *limits]).strip()
 
 
