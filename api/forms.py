@@ -134,7 +134,8 @@ class ClientForm(PortalForm):
         ticked; with no search, every provider when there are few."""
         from registration.models import Provider
 
-        query = str(self._value("provider_search") or "").strip()
+        # A null character (PostgreSQL refuses one in a query) is dropped from the search.
+        query = str(self._value("provider_search") or "").replace("\x00", "").strip()[:100]
         matches = find_providers(query)
         self.provider_query = query
         self.provider_matches = matches.count()

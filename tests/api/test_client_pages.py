@@ -182,6 +182,22 @@ def test_a_registration_admin_finds_a_provider_and_makes_its_client(client,
     assert "Lakeside Clinic 7 (Springfield, IL), NPI 1234567893" in page
 
 
+def test_odd_input_in_the_add_form_is_named_never_a_server_error(client, registration_admin,
+                                                                 provider):
+    client.force_login(registration_admin)
+    found = client.post(reverse("api_client_add"), {
+        "find": "1", "provider_search": "Lake\x00side", "providers": ["x", "999999"]})
+    assert found.status_code == 200
+    sent = client.post(reverse("api_client_add"), {
+        "name": "Acme\x00", "contact_email": "it@acme.example.test",
+        "provider_search": "\x00", "providers": [str(provider.pk), "999999"]})
+    assert sent.status_code == 400
+    html = sent.content.decode()
+    assert "Null characters are not allowed." in html
+    assert "999999 is not one of the available choices" in html
+    assert not ApiClient.objects.exists()
+
+
 def test_a_provider_client_needs_a_provider(client, registration_admin):
     client.force_login(registration_admin)
     response = client.post(reverse("api_client_add"), {
