@@ -5,7 +5,8 @@ every answer.
 
 An MCO client and a provider client each run every operation with an act token against a
 small world: a provider's tickets filed with Molina, three presented to Molina (so the MCO's
-actions can succeed) and one only submitted. Path ids are the real tickets' three times in
+actions can succeed, one with a file), one only submitted and one a draft (the provider's
+draft endpoints), and a webhook endpoint per client. Path ids are real ones three times in
 four, so requests reach the forms and the workflow rather than stopping at a 404.
 
 schemathesis runs as its command line (``schemathesis run``) in a child process, against
@@ -25,16 +26,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.servers import basehttp
 
-from api import clients
+from api import clients, webhooks
 from portal.models import MCO
 from portal.reference_data import load_reference_data
 from tests import factories
 from tests.migrated_data import restore as restore_migrated_data
-from tests.tickets.conftest import approve, make_provider, make_submitted
-from tickets import workflow
+from tests.tickets.conftest import approve, make_draft, make_provider, make_submitted
+from tickets import drafts, workflow
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 #: Requests per operation in the fuzzing phase (the examples and coverage phases add their
 #: own, bounded by the schema). Seeded and deterministic: the same requests on every run.
@@ -52,6 +55,9 @@ KNOWN_MISMATCHES = {
     "tickets_list": (("response_schema_conformance",),
                      "documented as an array of TicketSummary; the answer is a cursor page "
                      "{next, previous, results}"),
+    "attachments_download": (("content_type_conformance",),
+                             "documented as application/octet-stream; the answer has the "
+                             "file's own type (application/pdf, image/png...)"),
 }
 #: One run (all operations, one client) may take this long before the test fails.
 TIMEOUT_S = 120
@@ -60,7 +66,8 @@ TIMEOUT_S = 120
 @pytest.fixture
 def api_world(transactional_db, live_server, settings, monkeypatch):
     """Reference data, a provider with an approved user, Molina's and the provider's API
-    clients with act tokens, and tickets in a few states, in the live server's database."""
+    clients with act tokens and a webhook endpoint each, and tickets in a few states (one
+    with a file, one a draft), in the live server's database."""
     # The development server writes an answer's headers and body in two packets; on a
     # kept-alive connection Nagle's algorithm holds the second until the client's delayed
     # acknowledgement (40 ms a request). Sent at once, the run takes a quarter of the time.
@@ -70,6 +77,8 @@ def api_world(transactional_db, live_server, settings, monkeypatch):
     # Generated requests come fast: the rate limits are not what is tested here.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         "api_read": "100000/min", "api_write": "100000/min"}}
+    # Webhook addresses on this machine (nothing listens: a delivery fails, harmlessly).
+    settings.API_WEBHOOK_HTTP_HOSTS = ["127.0.0.1"]
     hfs = factories.hfs_staff(email="analyst@hfs.example.test")
     admin = factories.registration_admin(email="admin@hfs.example.test")
     provider_user = factories.provider_user(email="provider@example.test")
@@ -79,25 +88,29 @@ def api_world(transactional_db, live_server, settings, monkeypatch):
                                                  tracking=f"MOL-{n}").pk, by=hfs)
                  for n in range(3)]
     submitted = make_submitted(provider_user, provider, tracking="MOL-9")
+    draft = make_draft(provider_user, provider, tracking="MOL-10")
+    files = drafts.add_attachments(presented[0], [SimpleUploadedFile("eob.pdf", PDF)],
+                                   by=provider_user, role="provider")
     mco = clients.create_client(by=hfs, kind="mco", name="Molina case system",
                                 contact_email="it@molina.example.test",
                                 mco=MCO.objects.get(slug="molina"))
     billing = clients.create_client(by=admin, kind="provider", name="Acme Billing",
                                     contact_email="it@acme.example.test",
                                     providers=[provider])
-    tokens = {
-        kind: clients.issue_token(client, by=client.created_by, name="schemathesis",
-                                  scope="act")[1]
-        for kind, client in (("mco", mco), ("provider", billing))
-    }
+    tokens, hooks = {}, []
+    for kind, client in (("mco", mco), ("provider", billing)):
+        tokens[kind] = clients.issue_token(client, by=client.created_by, name="schemathesis",
+                                           scope="act")[1]
+        hooks.append(webhooks.create_endpoint(client, by=client.created_by,
+                                              url=f"http://127.0.0.1:9/{kind}").pk)
     # 127.0.0.1, not "localhost": a client tries ::1 first, and each refused attempt costs.
     url = live_server.url.replace("//localhost:", "//127.0.0.1:")
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
-    return {"url": url, "tokens": tokens,
-            "tickets": [t.pk for t in [*presented, submitted]]}
+    ids = sorted({t.pk for t in [*presented, submitted, draft]} | set(hooks))
+    return {"url": url, "tokens": tokens, "ids": ids, "files": [f.pk for f in files]}
 
 
-def _config(token, tickets):
+def _config(token, ids, files):
     """schemathesis.toml for one client (TOML's basic strings are JSON's)."""
     lines = [
         f"seed = {SEED}",
@@ -111,10 +124,13 @@ def _config(token, tickets):
         "[checks]",
         "enabled = false",
         *(f"{check} = {{ enabled = true }}" for check in CHECKS),
-        "[dictionaries.tickets]",
-        f"values = {json.dumps(tickets)}",
+        "[dictionaries.ids]",
+        f"values = {json.dumps(ids)}",
+        "[dictionaries.files]",
+        f"values = {json.dumps(files)}",
         "[parameters]",
-        '"path.id" = { dictionary = "tickets", probability = 0.75 }',
+        '"path.id" = { dictionary = "ids", probability = 0.75 }',
+        '"path.attachment_pk" = { dictionary = "files", probability = 0.75 }',
     ]
     for operation_id, (checks, _why) in KNOWN_MISMATCHES.items():
         lines += ["[[operations]]", f"include-operation-id = {json.dumps(operation_id)}",
@@ -125,7 +141,7 @@ def _config(token, tickets):
 
 def run_schemathesis(world, kind, tmp_path):
     config = tmp_path / f"schemathesis-{kind}.toml"
-    config.write_text(_config(world["tokens"][kind], world["tickets"]))
+    config.write_text(_config(world["tokens"][kind], world["ids"], world["files"]))
     command = [str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run",
                f"{world['url']}/api/v1/schema.json", "--workers", "1",
                "--suppress-health-check", "all"]
