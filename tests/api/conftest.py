@@ -68,14 +68,14 @@ def aetna_client(hfs_staff):
 
 
 @pytest.fixture
-def billing_client(registration_admin, provider):
+def billing_client(registration_admin, provider):  # noqa: F811 - the fixture
     return clients.create_client(by=registration_admin, kind="provider",
                                  name="Acme Billing", contact_email="it@acme.example.test",
                                  providers=[provider])
 
 
 @pytest.fixture
-def other_billing_client(registration_admin, other_provider):
+def other_billing_client(registration_admin, other_provider):  # noqa: F811 - the fixture
     return clients.create_client(by=registration_admin, kind="provider",
                                  name="Other Billing", contact_email="it@other.example.test",
                                  providers=[other_provider])
