@@ -62,7 +62,7 @@ def start_clock(
     start = local_date(at)
     length = kind.length if length is None else length
     due_date = kinds.compute_due_date(start, kind.unit, length, extra_calendar_days)
-    return Clock.objects.create(
+    clock = Clock.objects.create(
         kind=kind.key,
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
@@ -76,6 +76,16 @@ def start_clock(
         due_at=calendar.deadline_moment(due_date),
         remind_at=_reminder_moment(at, due_date) if kind.remind else None,
     )
+    _mirror(clock, kind)
+    return clock
+
+
+def _mirror(clock: Clock, kind: kinds.ClockKind | None = None) -> None:
+    """Copy the due moment to the subject's mirror field, when its kind has one."""
+    kind = kind or kinds.get_kind(clock.kind)
+    if kind.mirror:
+        model = clock.content_type.model_class()
+        model._base_manager.filter(pk=clock.object_id).update(**{kind.mirror: clock.due_at})
 
 
 def clocks_for(subject):
@@ -174,6 +184,7 @@ def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
     if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
         clock.remind_at = _reminder_moment(clock.started_at, new_due)
     clock.save(update_fields=["length", "due_date", "due_at", "remind_at"])
+    _mirror(clock)
     return True
 
 

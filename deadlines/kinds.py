@@ -29,6 +29,9 @@ class ClockKind:
     ``actor``: who must act before it runs out (a role name, shown to people and used by
     the reminder). ``on_expiry``: what happens when it runs out, in words. ``remind``:
     whether the actor gets a reminder ``settings.CLOCK_REMINDER_BUSINESS_DAYS`` before.
+    ``mirror``: a field of the subject that keeps a copy of the due moment, so a queue
+    ordered by it reads the subject's own index and stops after a page (issue 14);
+    ``deadlines.clocks`` writes it whenever the due moment is set or moves.
     """
 
     key: str
@@ -38,6 +41,7 @@ class ClockKind:
     actor: str
     on_expiry: str
     remind: bool = True
+    mirror: str = ""
 
     def due_date(self, start: date, *, length: int | None = None, extra_calendar_days: int = 0):
         return compute_due_date(
@@ -121,5 +125,6 @@ REGISTRATION = register_kind(
         unit=Unit.BUSINESS_DAYS,
         actor="registration admins",
         on_expiry="escalate to registration admins (never approve)",
+        mirror="target_due",
     )
 )

@@ -6,6 +6,7 @@ from deadlines.kinds import ClockKind, Unit
 TRIAGE = kinds.register_kind(ClockKind(
     key="triage", label="HFS triage", length=10, unit=Unit.BUSINESS_DAYS,
     actor="HFS portal staff", on_expiry="escalate to HFS (overdue triage)",
+    mirror="triage_due",
 ))
 INFO_WINDOW = kinds.register_kind(ClockKind(
     key="info_window", label="MCO may request information", length=5,
@@ -20,6 +21,7 @@ PROVIDER_INFO = kinds.register_kind(ClockKind(
 MCO_RESPONSE = kinds.register_kind(ClockKind(
     key="mco_response", label="MCO written response", length=30, unit=Unit.CALENDAR_DAYS,
     actor="the MCO", on_expiry="escalate to HFS and mark the ticket a sanction candidate",
+    mirror="response_due",
 ))
 EXTENSION_CUTOFF = kinds.register_kind(ClockKind(
     key="extension_cutoff", label="Last day to ask for an extension", length=23,

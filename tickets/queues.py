@@ -2,7 +2,9 @@
 clock kind through the indexed generic relation) rather than one subquery per row, so a
 queue of 100,000 tickets sorts on the join (docs/PERFORMANCE.md)."""
 
+from django.core.paginator import Paginator
 from django.db.models import F, FilteredRelation, Q
+from django.utils.functional import cached_property
 
 
 def with_clock(queryset, kind, name, *, required=False):
@@ -23,3 +25,27 @@ def with_clock(queryset, kind, name, *, required=False):
     if required:
         annotated = annotated.filter(**{f"{name}_due_at__isnull": False})
     return annotated
+
+
+#: A queue counts its tickets exactly up to here, and says "1,000+" beyond (issue 14).
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_CAP`` + 1: counting a queue reads at most
+    that many index entries, whatever the history. ``capped`` says the real count is
+    larger; the pages go as far as the capped count (narrow the filters to go further)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.cap
+
+    @property
+    def count_text(self):
+        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"

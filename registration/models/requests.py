@@ -58,6 +58,9 @@ class RegistrationRequest(FSMModelMixin, models.Model):
     source = models.CharField(max_length=10, default="form")  # "form" or "template"
     template_filename = models.CharField(max_length=255, blank=True)
     submitted_at = models.DateTimeField()
+    # A copy of the registration clock's due moment (deadlines.kinds.REGISTRATION.mirror): the
+    # queue reads it in order from regreq_queue_idx (issue 14).
+    target_due = models.DateTimeField(null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -72,7 +75,11 @@ class RegistrationRequest(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="regreq_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="regreq_status_idx"),
+            # The registration queue, soonest target first, read in order (issue 14).
+            models.Index(fields=["status", "target_due", "id"], name="regreq_queue_idx"),
+        ]
 
     def __str__(self):
         return f"Registration request R-{self.pk}"

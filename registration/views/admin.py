@@ -4,7 +4,6 @@ deny, and ending a membership (R-REG-4, R-REG-6)."""
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from registration.models import (
     RegistrationRequest,
     RequestStatus,
 )
+from tickets.queues import CappedPaginator
 
 registration_admins = access.for_roles(Role.REGISTRATION_ADMIN)
 
@@ -60,7 +60,7 @@ def queue_queryset(*, status="open", overdue=False, query="", now=None):
     elif status == "open":
         qs = qs.filter(status=RequestStatus.SUBMITTED)
     if overdue:
-        qs = qs.filter(status=RequestStatus.SUBMITTED, target_at__lt=now)
+        qs = qs.filter(status=RequestStatus.SUBMITTED, target_due__lt=now)
     if query:
         digits = "".join(c for c in query if c.isdigit())
         match = (
@@ -72,7 +72,7 @@ def queue_queryset(*, status="open", overdue=False, query="", now=None):
         if digits:
             match |= Q(providers__npi=digits) | Q(providers__tax_id=digits)
         qs = qs.filter(match).distinct()
-    return qs.order_by("target_at", "pk")
+    return qs.order_by("target_due", "id")
 
 
 @registration_admins
@@ -82,7 +82,7 @@ def queue(request):
         status = "open"
     overdue = request.GET.get("overdue") == "1"
     query = request.GET.get("q", "").strip()
-    page = Paginator(
+    page = CappedPaginator(
         queue_queryset(status=status, overdue=overdue, query=query).prefetch_related(
             "providers"
         ),

@@ -189,6 +189,12 @@ class Ticket(FSMModelMixin, models.Model):
     # The moment of the ticket's latest timeline event (``record``): the API's "updated
     # since" filter (issue 13).
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Copies of the triage and MCO-response clocks' due moments, written by
+    # deadlines.clocks whenever a due moment is set or moves (ClockKind.mirror). The queues
+    # order by them with the tie-breaker in the same index, so a page is read from the
+    # index and the walk stops after it, whatever the history (issue 14).
+    triage_due = models.DateTimeField(null=True, blank=True, editable=False)
+    response_due = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
     clocks = GenericRelation("deadlines.Clock")
@@ -218,6 +224,18 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["closed_at", "id"], name="ticket_closed_idx"),
             models.Index(fields=["submitted_at"], name="ticket_sanction_idx",
                          condition=Q(sanction_candidate_at__isnull=False)),
+            # The queues (issue 14): the triage queue and the MCO queue's filters, each read in
+            # order from its own partial index, tie-breaker and id included.
+            models.Index(fields=["triage_due", "submitted_at", "id"],
+                         name="ticket_triage_queue_idx", condition=Q(state="submitted")),
+            models.Index(fields=["mco", "response_due", "presented_at", "id"],
+                         name="ticket_mco_action_queue_idx",
+                         condition=Q(state__in=["with_mco", "awaiting_provider_info"])),
+            models.Index(fields=["mco", "response_due", "presented_at", "id"],
+                         name="ticket_mco_open_queue_idx",
+                         condition=Q(presented_at__isnull=False) & ~Q(state="closed")),
+            models.Index(fields=["mco", "response_due", "presented_at", "id"],
+                         name="ticket_mco_queue_idx", condition=Q(presented_at__isnull=False)),
             # The API's ticket lists: an MCO's presented tickets, newest first (issue 13).
             models.Index(fields=["mco", "-id"], name="ticket_api_mco_idx",
                          condition=Q(presented_at__isnull=False)),

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from portal.models import MCO, ComplaintType
 from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
-from tickets.queues import with_clock
+from tickets.queues import CappedPaginator, with_clock
 from tickets.views.common import act, bound, post_action, visible_ticket
 
 hfs_staff = access.for_roles(Role.HFS)
@@ -29,14 +28,14 @@ def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=
     now = now or timezone.now()
     qs = with_clock(
         Ticket.objects.visible_to(user).filter(state=State.SUBMITTED),
-        clock_kinds.TRIAGE.key, "triage", required=True,
+        clock_kinds.TRIAGE.key, "triage",
     ).select_related("provider", "mco", "complaint_type", "assigned_to")
     if mco:
         qs = qs.filter(mco__slug=mco)
     if complaint_type:
         qs = qs.filter(complaint_type__slug=complaint_type)
     if overdue:
-        qs = qs.filter(triage_due_at__lt=now)
+        qs = qs.filter(triage_due__lt=now)
     if mine:
         qs = qs.filter(assigned_to=user)
     if query:
@@ -51,7 +50,9 @@ def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=
         if digits:
             match |= Q(provider__npi=digits)
         qs = qs.filter(match).distinct()
-    return qs.order_by("triage_due_at", "submitted_at")
+    # The clock's due moment as mirrored on the ticket, read in order from
+    # ticket_triage_queue_idx (issue 14).
+    return qs.order_by("triage_due", "submitted_at", "id")
 
 
 @hfs_staff
@@ -63,7 +64,7 @@ def triage_queue(request):
         "mine": request.GET.get("mine") == "1",
         "query": request.GET.get("q", "").strip(),
     }
-    page = Paginator(triage_queryset(request.user, **params), 25).get_page(
+    page = CappedPaginator(triage_queryset(request.user, **params), 25).get_page(
         request.GET.get("page")
     )
     return render(request, "tickets/hfs/triage.html", {

@@ -2,7 +2,6 @@
 assignment for supervisors (issue 6)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from portal.audit import audited
 from portal.models import ComplaintType, User
 from tickets import clock_kinds, workflow
 from tickets.models import ExtensionRequest, State, Ticket
-from tickets.queues import with_clock
+from tickets.queues import CappedPaginator, with_clock
 
 mco_staff = access.for_roles(Role.MCO)
 
@@ -43,7 +42,8 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
     soonest response due first."""
     now = now or timezone.now()
     qs = Ticket.objects.visible_to(user)
-    qs = with_clock(qs, clock_kinds.MCO_RESPONSE.key, "response", required=True)
+    qs = with_clock(qs, clock_kinds.MCO_RESPONSE.key, "response").filter(
+        response_due__isnull=False)
     qs = with_clock(qs, clock_kinds.INFO_WINDOW.key, "info_window")
     qs = with_clock(qs, clock_kinds.EXTENSION_CUTOFF.key, "extension_cutoff")
     qs = qs.annotate(
@@ -60,7 +60,7 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
     if complaint_type:
         qs = qs.filter(complaint_type__slug=complaint_type)
     if overdue:
-        qs = qs.filter(response_due_at__lt=now, responded_at__isnull=True)
+        qs = qs.filter(response_due__lt=now, responded_at__isnull=True)
     if awaiting:
         qs = qs.filter(state=State.AWAITING_PROVIDER_INFO)
     if mine:
@@ -73,7 +73,9 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
         if digits:
             match |= Q(provider__npi=digits)
         qs = qs.filter(match).distinct()
-    return qs.order_by("response_due_at", "presented_at")
+    # The response clock's due moment as mirrored on the ticket, read in order from the
+    # MCO queue's partial index for the status chosen (issue 14).
+    return qs.order_by("response_due", "presented_at", "id")
 
 
 def _params(request):
@@ -91,7 +93,8 @@ def _params(request):
 @mco_staff
 def mco_queue(request):
     params = _params(request)
-    page = Paginator(mco_queryset(request.user, **params), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(mco_queryset(request.user, **params), 25).get_page(
+        request.GET.get("page"))
     supervisor = can_supervise(request.user)
     return render(request, "tickets/mco/queue.html", {
         "mco": request.user.mco, "page": page, "params": params, "now": timezone.now(),

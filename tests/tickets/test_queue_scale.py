@@ -1,0 +1,109 @@
+"""Queues that do not grow with history (issue 14): each queue orders by a copy of its
+clock's due moment kept on the ticket (ClockKind.mirror), counts up to a cap, and answers
+in a constant number of queries."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from deadlines import clocks, closures
+from deadlines.calendar import CENTRAL
+from tests.tickets.conftest import make_submitted
+from tickets import workflow
+from tickets.clock_kinds import MCO_RESPONSE, TRIAGE
+from tickets.models import Ticket
+from tickets.queues import CappedPaginator
+
+pytestmark = pytest.mark.django_db
+
+
+def _clock(ticket, kind):
+    return ticket.clocks.get(kind=kind.key)
+
+
+def test_the_due_moments_are_copied_to_the_ticket_and_follow_every_move(
+        provider_user, provider, hfs_staff):
+    ticket = make_submitted(provider_user, provider)
+    ticket.refresh_from_db()
+    assert ticket.triage_due == _clock(ticket, TRIAGE).due_at
+    ticket = workflow.present(ticket.pk, by=hfs_staff)
+    ticket.refresh_from_db()
+    response = _clock(ticket, MCO_RESPONSE)
+    assert ticket.response_due == response.due_at
+    # An approved extension moves it (30 → 60 calendar days)...
+    clocks.change_length(response, length=60, reason="extension approved", by=hfs_staff)
+    ticket.refresh_from_db()
+    assert ticket.response_due == _clock(ticket, MCO_RESPONSE).due_at
+    assert ticket.response_due > response.due_at
+    # ...and so does a closure day inside a business-day clock's window.
+    submitted = make_submitted(provider_user, provider)
+    triage = _clock(submitted, TRIAGE)
+    day = triage.start_date + datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    closures.add_closure(day, "Storm closure", hfs_staff)
+    submitted.refresh_from_db()
+    moved = _clock(submitted, TRIAGE)
+    assert moved.due_date > triage.due_date
+    assert submitted.triage_due == moved.due_at
+
+
+def test_a_queue_counts_to_its_cap_and_says_so(provider_user, provider, monkeypatch):
+    for _ in range(5):
+        make_submitted(provider_user, provider)
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    paginator = CappedPaginator(Ticket.objects.filter(state="submitted"), 2)
+    assert paginator.count == 4 and paginator.capped and paginator.count_text == "3+"
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    exact = CappedPaginator(Ticket.objects.filter(state="submitted"), 2)
+    assert exact.count == 5 and not exact.capped and exact.count_text == "5"
+
+
+def test_the_triage_queue_says_1000_plus_and_pages_keep_their_filters(
+        client, hfs_staff, provider_user, provider, monkeypatch):
+    for _ in range(28):
+        make_submitted(provider_user, provider)
+    monkeypatch.setattr(CappedPaginator, "cap", 26)
+    client.force_login(hfs_staff)
+    page = client.get("/tickets/triage/", {"mco": "molina"})
+    text = page.content.decode()
+    assert "26+ tickets waiting for triage" in text
+    assert "?mco=molina&amp;page=2" in text
+    assert "Page 1 of" not in text  # the real number of pages is not known
+
+
+@pytest.mark.parametrize("path", ["/tickets/triage/", "/tickets/mco/"])
+def test_queue_pages_answer_in_a_constant_number_of_queries(
+        client, path, hfs_staff, mco_staff, provider_user, provider):
+    client.force_login(hfs_staff if "triage" in path else mco_staff)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    def add(n):
+        for _ in range(n):
+            ticket = make_submitted(provider_user, provider)
+            if "mco" in path:
+                workflow.present(ticket.pk, by=hfs_staff)
+
+    add(2)
+    queries()
+    few = queries()
+    add(6)
+    assert queries() == few
+
+
+def test_the_queue_order_is_the_due_moment_then_the_filing(provider_user, provider,
+                                                           hfs_staff):
+    from tickets.views.hfs import triage_queryset
+
+    first, second = make_submitted(provider_user, provider), make_submitted(provider_user,
+                                                                            provider)
+    hfs = hfs_staff
+    late = datetime.datetime(2030, 1, 1, tzinfo=CENTRAL)
+    Ticket.objects.filter(pk=first.pk).update(triage_due=late)
+    assert list(triage_queryset(hfs).values_list("pk", flat=True)) == [second.pk, first.pk]
