@@ -45,6 +45,9 @@ def main():
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--keep", action="store_true",
                         help="measure the database loaded by an earlier run (no reload)")
+    parser.add_argument("--freeze-gc", action="store_true",
+                        help="gc.freeze() before timing, as a server that freezes its "
+                             "start-up objects would (no full collections over them)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -91,6 +94,11 @@ def main():
         cursor.execute("SELECT count(*) FROM tickets_ticketevent")
         events = cursor.fetchone()[0]
     visible = visible_counts(client)
+    if args.freeze_gc:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     before = os.getloadavg()
     rows = [(name, *timed(client, path, args.runs), counts[name], target)
             for name, path, target in requests]
@@ -102,7 +110,8 @@ def main():
           f"{visible['tickets']:,} tickets and {visible['events']:,} events. "
           f"{now:%Y-%m-%d}, {os.cpu_count()} cores, load average (1/5/15 min) "
           f"{before[0]:.2f}/{before[1]:.2f}/{before[2]:.2f} before the runs, "
-          f"{after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} after; {args.runs} requests each.")
+          f"{after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} after; {args.runs} requests each"
+          f"{'; gc.freeze() before the runs' if args.freeze_gc else ''}.")
     if small_counts is not None:
         print(f"Query counts at {min(args.small, args.tickets):,} and {tickets:,} tickets: "
               "the same for every request.")
