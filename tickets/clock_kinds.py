@@ -45,6 +45,7 @@ REVIEW_SUBMISSIONS = kinds.register_kind(ClockKind(
 HFS_DECISION = kinds.register_kind(ClockKind(
     key="hfs_decision", label="HFS written decision", length=30, unit=Unit.CALENDAR_DAYS,
     actor="HFS portal staff", on_expiry="escalate to HFS (decision overdue)",
+    mirror="decision_due",
 ))
 
 # Clocks that start when HFS presents a ticket to the MCO (R-FLOW-2, R-FLOW-3, R-FLOW-4).

@@ -49,3 +49,10 @@ class CappedPaginator(Paginator):
     @property
     def count_text(self):
         return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+
+
+def capped_count(queryset, cap=None):
+    """``{"count": n, "count_text": "n" or "1,000+"}``, counting at most cap + 1 rows."""
+    cap = COUNT_CAP if cap is None else cap
+    count = queryset.order_by()[: cap + 1].count()
+    return {"count": count, "count_text": f"{cap:,}+" if count > cap else f"{count:,}"}

@@ -45,9 +45,8 @@ def hfs_home(request):
 
     from deadlines.clocks import needing_attention
     from tickets.models import ExtensionRequest, Investigation, State, Ticket
-    from tickets.views.hfs import triage_queryset
+    from tickets.queues import capped_count
 
-    waiting = triage_queryset(request.user)
     attention = list(needing_attention().select_related("content_type")[:20])
     for clock in attention:
         clock.ticket = (Ticket.objects.filter(pk=clock.object_id).only("pk", "number").first()
@@ -56,24 +55,27 @@ def hfs_home(request):
     from django.urls import reverse
 
     triage = reverse("triage_queue")
+    submitted = Ticket.objects.filter(state=State.SUBMITTED)
+    # Each count reads one partial index and stops at the cap (issue 14: the home page does
+    # not grow with history).
     tiles = [
-        # (label, count, link, alert: shown in the warning style when not zero)
-        ("Triage overdue", waiting.filter(triage_due_at__lt=now).count(),
+        # (label, queryset counted, link, alert: shown in the warning style when not zero)
+        ("Triage overdue", submitted.filter(triage_due__lt=now),
          f"{triage}?overdue=1", True),
         ("MCO responses overdue, not yet answered", Ticket.objects.filter(
             sanction_candidate_at__isnull=False, responded_at__isnull=True).exclude(
-            state=State.CLOSED).count(), reverse("overdue_responses"), True),
+            state=State.CLOSED), f"{reverse('overdue_responses')}?show=open", True),
         ("Decisions overdue", Ticket.objects.filter(
-            state=State.HFS_REVIEW, decision_overdue_at__isnull=False).count(),
+            state=State.HFS_REVIEW, decision_overdue_at__isnull=False),
          reverse("review_queue"), True),
-        ("Waiting for triage", waiting.count(), triage, False),
-        ("Assigned to you", waiting.filter(assigned_to=request.user).count(),
+        ("Waiting for triage", submitted, triage, False),
+        ("Assigned to you", submitted.filter(assigned_to=request.user),
          f"{triage}?mine=1", False),
-        ("Extension requests to decide", ExtensionRequest.objects.filter(
-            status="pending").count(), reverse("extension_queue"), False),
-        ("In HFS review", Ticket.objects.filter(state=State.HFS_REVIEW).count(),
+        ("Extension requests to decide", ExtensionRequest.objects.filter(status="pending"),
+         reverse("extension_queue"), False),
+        ("In HFS review", Ticket.objects.filter(state=State.HFS_REVIEW),
          reverse("review_queue"), False),
-        ("Open investigations", Investigation.objects.filter(status="open").count(),
+        ("Open investigations", Investigation.objects.filter(status="open"),
          reverse("investigations"), False),
     ]
     from reports.charts import filed_per_month_chart
@@ -81,8 +83,8 @@ def hfs_home(request):
     return render(request, "portal/home/hfs.html", {
         "attention": attention,
         "chart": filed_per_month_chart(),
-        "tiles": [{"label": label, "count": count, "url": url, "alert": alert}
-                  for label, count, url, alert in tiles],
+        "tiles": [{"label": label, **capped_count(queryset), "url": url, "alert": alert}
+                  for label, queryset, url, alert in tiles],
     })
 
 

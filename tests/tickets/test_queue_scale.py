@@ -107,3 +107,45 @@ def test_the_queue_order_is_the_due_moment_then_the_filing(provider_user, provid
     late = datetime.datetime(2030, 1, 1, tzinfo=CENTRAL)
     Ticket.objects.filter(pk=first.pk).update(triage_due=late)
     assert list(triage_queryset(hfs).values_list("pk", flat=True)) == [second.pk, first.pk]
+
+
+def test_the_hfs_home_counts_stop_at_the_cap(client, hfs_staff, provider_user, provider,
+                                             monkeypatch):
+    from tickets import queues
+
+    for _ in range(3):
+        make_submitted(provider_user, provider)
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    client.force_login(hfs_staff)
+    text = client.get("/home/hfs/").content.decode()
+    assert '<span class="portal-kpi__count">2+</span>' in text
+
+
+def test_the_overdue_list_shows_the_unanswered_or_all(client, hfs_staff, presented_ticket,
+                                                      provider_user, provider):
+    from django.utils import timezone
+
+    answered = workflow.present(make_submitted(provider_user, provider).pk, by=hfs_staff)
+    now = timezone.now()
+    Ticket.objects.filter(pk__in=[presented_ticket.pk, answered.pk]).update(
+        sanction_candidate_at=now)
+    Ticket.objects.filter(pk=answered.pk).update(responded_at=now)
+    client.force_login(hfs_staff)
+    everything = client.get("/tickets/overdue-responses/").content.decode()
+    unanswered = client.get("/tickets/overdue-responses/", {"show": "open"}).content.decode()
+    assert presented_ticket.number in everything and answered.number in everything
+    assert presented_ticket.number in unanswered and answered.number not in unanswered
+
+
+def test_the_review_queue_puts_open_records_after_due_decisions(provider_user, provider,
+                                                                hfs_staff, client):
+    from django.utils import timezone
+
+    first = make_submitted(provider_user, provider)
+    second = make_submitted(provider_user, provider)
+    Ticket.objects.filter(pk__in=[first.pk, second.pk]).update(
+        state="hfs_review", review_requested_at=timezone.now())
+    Ticket.objects.filter(pk=second.pk).update(decision_due=timezone.now())
+    client.force_login(hfs_staff)
+    text = client.get("/tickets/reviews/").content.decode()
+    assert text.index(second.number) < text.index(first.number)

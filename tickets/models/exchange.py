@@ -87,6 +87,12 @@ class ExtensionRequest(FSMModelMixin, models.Model):
             # One extension request per ticket, for either party but not both (R-FLOW-4).
             models.UniqueConstraint(fields=["ticket"], name="extension_one_per_ticket"),
         ]
+        indexes = [
+            # The extension queue and the HFS home's count: the pending ones only (issue 14).
+            models.Index(fields=["requested_at", "id"], name="extension_pending_idx",
+                         condition=models.Q(status="pending")),
+            models.Index(fields=["decided_at"], name="extension_decided_idx"),
+        ]
 
     def __str__(self):
         return f"Extension request on ticket {self.ticket_id}"

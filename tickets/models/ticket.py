@@ -195,6 +195,7 @@ class Ticket(FSMModelMixin, models.Model):
     # index and the walk stops after it, whatever the history (issue 14).
     triage_due = models.DateTimeField(null=True, blank=True, editable=False)
     response_due = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_due = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
     clocks = GenericRelation("deadlines.Clock")
@@ -236,6 +237,15 @@ class Ticket(FSMModelMixin, models.Model):
                          condition=Q(presented_at__isnull=False) & ~Q(state="closed")),
             models.Index(fields=["mco", "response_due", "presented_at", "id"],
                          name="ticket_mco_queue_idx", condition=Q(presented_at__isnull=False)),
+            models.Index(fields=["decision_due", "review_requested_at", "id"],
+                         name="ticket_review_queue_idx", condition=Q(state="hfs_review")),
+            # The HFS home's "MCO responses overdue, not yet answered" and the overdue list.
+            models.Index(fields=["sanction_candidate_at", "id"],
+                         name="ticket_overdue_response_idx",
+                         condition=Q(sanction_candidate_at__isnull=False,
+                                     responded_at__isnull=True) & ~Q(state="closed")),
+            models.Index(fields=["sanction_candidate_at", "id"], name="ticket_sanctions_idx",
+                         condition=Q(sanction_candidate_at__isnull=False)),
             # The API's ticket lists: an MCO's presented tickets, newest first (issue 13).
             models.Index(fields=["mco", "-id"], name="ticket_api_mco_idx",
                          condition=Q(presented_at__isnull=False)),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -122,11 +122,11 @@ def extension_queue(request):
     from tickets.forms import ExtensionDecisionForm
     from tickets.models import ExtensionRequest
 
-    pending = list(
+    page = CappedPaginator(
         ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
         .select_related("ticket__mco", "ticket__provider", "requested_by")
-        .order_by("requested_at")
-    )
+        .order_by("requested_at", "id"), 25).get_page(request.GET.get("page"))
+    pending = list(page)
     clocks = _clocks_by_ticket([r.ticket_id for r in pending],
                                [clock_kinds.MCO_RESPONSE.key, clock_kinds.EXTENSION_CUTOFF.key])
     now = timezone.now()
@@ -142,7 +142,7 @@ def extension_queue(request):
     decided = ExtensionRequest.objects.exclude(status=ExtensionRequest.Status.PENDING) \
         .select_related("ticket", "decided_by").order_by("-decided_at")[:20]
     return render(request, "tickets/hfs/extensions.html",
-                  {"pending": pending, "decided": decided})
+                  {"pending": pending, "decided": decided, "page": page})
 
 
 def _clocks_by_ticket(ticket_ids, kinds):
@@ -185,24 +185,27 @@ def decide_extension(request, request_pk):
 
 @hfs_staff
 def overdue_responses(request):
-    """Sanction candidates: tickets whose MCO response clock expired (R-FLOW-2). The mark
-    stays after the MCO answers late."""
+    """Sanction candidates: tickets whose MCO response clock expired (R-FLOW-2), the mark
+    staying after a late response: all of them, newest mark first, or ("open") the ones still
+    not answered, the longest overdue first. Each reads its own partial index, 50 a page
+    (issue 14)."""
     from deadlines import calendar
 
-    clock = Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
-        kind=clock_kinds.MCO_RESPONSE.key,
-    ).order_by("-pk")
-    tickets = list(
-        Ticket.objects.filter(sanction_candidate_at__isnull=False)
-        .annotate(response_due_date=Subquery(clock.values("due_date")[:1]))
-        .select_related("mco", "provider")
-        .order_by("mco__name", "sanction_candidate_at")
-    )
+    show = "open" if request.GET.get("show") == "open" else "all"
+    tickets = Ticket.objects.filter(sanction_candidate_at__isnull=False)
+    if show == "open":
+        tickets = tickets.filter(responded_at__isnull=True).exclude(state=State.CLOSED)
+        tickets = tickets.order_by("sanction_candidate_at", "id")
+    else:
+        tickets = tickets.order_by("-sanction_candidate_at", "-id")
+    page = CappedPaginator(tickets.select_related("mco", "provider"), 50).get_page(
+        request.GET.get("page"))
     today = timezone.localdate()
-    for t in tickets:
+    for t in page:
+        due = timezone.localtime(t.response_due).date() if t.response_due else None
+        t.response_due_date = due
         end = timezone.localtime(t.responded_at).date() if t.responded_at else today
-        t.days_late = max((end - t.response_due_date).days, 0) if t.response_due_date else None
-        t.business_days_late = (calendar.business_days_between(t.response_due_date, end)
-                                if t.response_due_date else None)
-    return render(request, "tickets/hfs/overdue.html", {"tickets": tickets})
+        t.days_late = max((end - due).days, 0) if due else None
+        t.business_days_late = calendar.business_days_between(due, end) if due else None
+    return render(request, "tickets/hfs/overdue.html", {"page": page, "tickets": page,
+                                                          "show": show})

@@ -3,7 +3,7 @@ and unfinished-resolution investigations (R-FLOW-5..R-FLOW-9)."""
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +25,7 @@ from tickets.forms import (
     UnfinishedResolutionForm,
 )
 from tickets.models import Investigation, State, Ticket
+from tickets.queues import CappedPaginator
 from tickets.views.common import act, bound, post_action, refused_page, ticket_page, visible_ticket
 
 
@@ -155,9 +156,12 @@ def review_queue(request):
                   submissions_due_date=Subquery(
                       due(ck.REVIEW_SUBMISSIONS.key).values("due_date")[:1]))
         .select_related("mco", "provider")
-        .order_by("decision_due_at", "review_requested_at")
+        # The decision clock's due moment mirrored on the ticket (ticket_review_queue_idx,
+        # issue 14); reviews whose record is still open (no decision clock yet) after.
+        .order_by(F("decision_due").asc(nulls_last=True), "review_requested_at", "id")
     )
-    return render(request, "tickets/hfs/reviews.html", {"tickets": tickets,
+    page = CappedPaginator(tickets, 25).get_page(request.GET.get("page"))
+    return render(request, "tickets/hfs/reviews.html", {"tickets": page, "page": page,
                                                          "now": timezone.now()})
 
 
