@@ -9,12 +9,17 @@ The public functions, for any app::
                 return_url=request.get_full_path())
     return redirect(job)            # the status page, with its progress bar
     status(job)                     # the same as the page's JSON: status, percent, rows...
+    recent(request.user, "tickets.search_export")   # their latest ones, for a notice
+
+In a template, ``{% load job_tags %}{% recent_jobs "tickets.search_export" %}`` shows that
+notice (running, or ready with the download link) beside the button that starts the job.
 
 See ``jobs.registry.register`` for the function a kind runs, and
 docs/decisions/0009-background-jobs.md for why.
 """
 
 from jobs.registry import JobFailed, is_registered, register, unregister
-from jobs.service import start, status
+from jobs.service import recent, start, status
 
-__all__ = ["JobFailed", "is_registered", "register", "start", "status", "unregister"]
+__all__ = ["JobFailed", "is_registered", "recent", "register", "start", "status",
+           "unregister"]

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
+from deadlines.days import short_datetime
 from jobs import registry
 from jobs.registry import JobFailed
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 #: finished (a worker stopped mid-way, a broker lost the message) is marked failed.
 DEFAULT_FILE_HOURS = 24
 DEFAULT_STALE_HOURS = 6
+#: A job that ran at least this long (seconds) e-mails its requester when it ends: they may
+#: have left its page. A quicker one they watched finish sends nothing.
+DEFAULT_NOTIFY_AFTER_SECONDS = 30
 
 #: What a download may be served as; anything else is application/octet-stream.
 CONTENT_TYPES = {
@@ -43,6 +47,10 @@ def file_hours() -> int:
 
 def stale_hours() -> int:
     return int(getattr(settings, "JOB_STALE_HOURS", DEFAULT_STALE_HOURS))
+
+
+def notify_after_seconds() -> int:
+    return int(getattr(settings, "JOB_NOTIFY_AFTER_SECONDS", DEFAULT_NOTIFY_AFTER_SECONDS))
 
 
 def content_type_for(filename: str) -> str:
@@ -112,9 +120,30 @@ def run(job_id) -> bool:
 def _fail(job, message):
     from jobs.models import Job
 
-    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-        status=Job.Status.FAILED, error=message[:500], finished_at=timezone.now()
-    )
+    finished = timezone.now()
+    if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED, error=message[:500], finished_at=finished) == 1:
+        _notify(job.pk, finished)
+
+
+def _notify(job_id, finished):
+    """E-mail the requester that the job ended, through the outbox (sent after commit, at
+    most once: the dedupe key), when it ran long enough that they may have left its page.
+    The e-mail names the job and links to its page; nothing from the file (R-FILE-8). The
+    page itself, and the export's own page (``jobs/_recent.html``), say it in the portal."""
+    from jobs.models import Job
+    from portal.notifications import notify
+
+    job = Job.objects.select_related("requested_by").get(pk=job_id)
+    started = job.started_at or job.created_at
+    if (finished - started).total_seconds() < notify_after_seconds():
+        return
+    if not job.requested_by.is_active or not job.requested_by.email:
+        return
+    notify(to=job.requested_by, template="job_finished", dedupe_key=f"job-finished-{job.pk}",
+           context={"label": job.label, "ready": job.status == Job.Status.DONE,
+                    "link": settings.SITE_URL + job.get_absolute_url(),
+                    "until": short_datetime(job.expires_at) if job.expires_at else ""})
 
 
 def _finish(job, data, filename):
@@ -134,6 +163,8 @@ def _finish(job, data, filename):
     )
     if updated != 1:  # marked failed as stale meanwhile: the file is not wanted
         job.file.storage.delete(job.file.name)
+        return
+    _notify(job.pk, finished)
 
 
 def delete_expired_files(now=None) -> int:

@@ -6,8 +6,12 @@ its apps.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from jobs import registry
@@ -43,15 +47,49 @@ def start(kind: str, params: dict | None, user, *, label: str = "", return_url: 
     return job
 
 
+def recent(user, kind, *, limit=3) -> list[dict]:
+    """The person's latest jobs of ``kind`` still worth showing (running, waiting, ready
+    to download, or failed within the files' time), newest first, as ``status`` gives
+    them with ``"label"`` and ``"url"`` (its page) added. One query."""
+    from jobs.models import Job
+    from jobs.runner import file_hours
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    now = timezone.now()
+    since = now - datetime.timedelta(hours=file_hours())
+    found = (Job.objects.filter(requested_by=user, kind=kind, created_at__gte=since)
+             .filter(Q(status__in=[Job.Status.QUEUED, Job.Status.RUNNING, Job.Status.FAILED])
+                     | Q(status=Job.Status.DONE, file_deleted_at__isnull=True,
+                         expires_at__gt=now))
+             .select_related("requested_by")[:limit])
+    return [{**status(job), "label": job.label, "url": job.get_absolute_url()}
+            for job in found]
+
+
+def downloadable(job) -> bool:
+    """Can the person who asked download the file now? It is made and not yet deleted, and
+    the kind's ``may_download`` (if any) still allows them (``jobs.register``)."""
+    if not job.can_download:
+        return False
+    try:
+        kind = registry.get(job.kind)
+    except LookupError:  # a kind since removed: its file is still theirs until it goes
+        return True
+    return kind.allows_download(job.requested_by, job)
+
+
 def status(job) -> dict:
     """What the status page shows, as plain values (its JSON answer too):
 
     ``{"id", "status" (queued/running/done/failed), "status_label", "percent",
     "rows_done", "rows_total", "text" (one sentence for a person), "finished" (bool),
-    "download_url" (when the file can be downloaded, else None), "filename", "expired"}``.
+    "download_url" (when the file can be downloaded, else None), "filename", "expired",
+    "expires_at" (ISO 8601: when the file is deleted, once it is made)}``.
     """
     from jobs.text import describe
 
+    ready = downloadable(job)
     return {
         "id": job.pk,
         "status": job.status,
@@ -59,9 +97,10 @@ def status(job) -> dict:
         "percent": job.progress,
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
-        "text": describe(job),
+        "text": describe(job, ready=ready),
         "finished": job.is_finished,
         "expired": job.is_expired,
-        "download_url": reverse("job_download", args=[job.pk]) if job.can_download else None,
-        "filename": job.filename if job.can_download else "",
+        "expires_at": job.expires_at.isoformat() if job.expires_at else None,
+        "download_url": reverse("job_download", args=[job.pk]) if ready else None,
+        "filename": job.filename if ready else "",
     }

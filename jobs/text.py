@@ -16,7 +16,9 @@ def _rows(job):
     return f"{job.rows_done:,} of {_plural(job.rows_total)}"
 
 
-def describe(job) -> str:
+def describe(job, *, ready=True) -> str:
+    """``ready``: False when the file is made but the person may no longer have it (the
+    kind's ``may_download``, ``jobs.service.downloadable``)."""
     status = job.Status
     if job.status == status.QUEUED:
         return "Waiting to start. This page updates by itself."
@@ -30,8 +32,12 @@ def describe(job) -> str:
         when = job.file_deleted_at or job.expires_at
         return (f"The file was deleted on {short_datetime(when)}: files are kept only for a "
                 "while. Start it again to get a fresh one.")
+    if not ready:
+        return ("You can no longer download this file: your access has changed since you "
+                "started it.")
     rows = f"{_plural(job.rows_total)}, " if job.rows_total is not None else ""
     size = filesizeformat(job.size or 0)
-    until = (f" It can be downloaded until {short_datetime(job.expires_at)}."
+    until = (f" It can be downloaded until {short_datetime(job.expires_at)}; then it is "
+             "deleted."
              if job.expires_at and job.expires_at > timezone.now() else "")
     return f"Ready: {job.filename} ({rows}{size}).{until}"

@@ -5,7 +5,7 @@ a download is audited (R-SEC-2) and never cached."""
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from jobs import service
+from jobs import runner, service
 from jobs.models import Job
 from portal import access, audit, uploads
 
@@ -15,13 +15,15 @@ LIST_SIZE = 50
 
 def own_job(request, pk):
     """The job ``pk`` if the signed-in person asked for it; otherwise 404."""
-    return get_object_or_404(Job.objects.filter(requested_by=request.user), pk=pk)
+    return get_object_or_404(
+        Job.objects.filter(requested_by=request.user).select_related("requested_by"), pk=pk)
 
 
 @access.signed_in
 def job_status(request, pk):
     job = own_job(request, pk)
-    return render(request, "jobs/status.html", {"job": job, "state": service.status(job)})
+    return render(request, "jobs/status.html", {"job": job, "state": service.status(job),
+                                                "file_hours": runner.file_hours()})
 
 
 @access.signed_in
@@ -35,7 +37,7 @@ def job_status_json(request, pk):
 @access.signed_in
 def job_download(request, pk):
     job = own_job(request, pk)
-    if not job.can_download:
+    if not service.downloadable(job):
         raise Http404("This file is not ready, or it was deleted.")
     try:
         handle = job.file.open("rb")
@@ -55,6 +57,7 @@ def job_download(request, pk):
 
 @access.signed_in
 def job_list(request):
-    jobs = list(Job.objects.filter(requested_by=request.user)[:LIST_SIZE])
+    jobs = list(Job.objects.filter(requested_by=request.user)
+                .select_related("requested_by")[:LIST_SIZE])
     return render(request, "jobs/list.html",
                   {"jobs": [(job, service.status(job)) for job in jobs]})

@@ -188,8 +188,9 @@ CASES = {
                         lambda t: {("ticket", t.pk)}),
     "ticket_decision_pdf": ("provider", "get", "decided", lambda t: {"pk": t.pk}, None,
                             lambda t: {("ticket", t.pk)}),
-    "mco_export": ("mco", "get", "presented", lambda t: {}, None,
-                   lambda t: {("export", None)}),
+    # Issue 14: starts the export job; the row names the job (its download: test_jobs.py).
+    "mco_export": ("mco", "post", "presented", lambda t: {}, {},
+                   lambda t: {("export", "new")}),
     # --- Actions on a ticket ---
     "ticket_start": ("provider", "post", None, lambda t: {}, "start",
                      lambda t: {("ticket", "new")}),

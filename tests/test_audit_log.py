@@ -386,14 +386,22 @@ def test_the_export_is_capped_and_says_so(client, auditor, provider_user, settin
     assert made  # the oldest two are not in it
 
 
-def test_an_mco_export_is_recorded_with_its_rows(client, mco_staff):
+def test_an_mco_export_is_recorded_with_its_rows(client, mco_staff, settings, tmp_path,
+                                                django_capture_on_commit_callbacks):
+    # Issue 14: the export is a job; starting it and downloading its file are both recorded.
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        **settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path)}}}
     client.force_login(mco_staff)
-    response = client.get(reverse("mco_export"))
-    assert response.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mco_export"))
+    assert response.status_code == 302
     (event,) = rows(action="export")
-    assert (event.user, event.object_type, event.path) == (mco_staff, "export",
-                                                           "/tickets/mco/export.xlsx")
-    assert event.detail == "molina-tickets.xlsx; 0 rows"
+    job_id = int(response["Location"].strip("/").split("/")[-1])
+    assert (event.user, event.object_type, event.object_id, event.path) == (
+        mco_staff, "export", job_id, "/tickets/mco/export.xlsx")
+    assert client.get(reverse("job_download", args=[job_id])).status_code == 200
+    (download,) = rows(action="download")
+    assert download.detail == f"tickets.mco_export: molina-tickets-{NOW.date()}.xlsx; 0 rows"
 
 
 # --- The Django admin --------------------------------------------------------------------

@@ -13,7 +13,7 @@ import jobs
 from deadlines.calendar import CENTRAL
 from jobs import runner
 from jobs.models import Job
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +195,75 @@ def test_a_job_that_never_finished_is_marked_failed(provider_user):
     job.refresh_from_db()
     assert job.status == "failed" and "did not finish" in job.error
     assert runner.run(job.pk) is False
+
+
+# --- Issue 14: the kind's own download check, the e-mail when a long job ends, the notice --
+
+
+def test_a_kind_can_refuse_the_file_once_the_requesters_access_changed(
+        provider_user, django_capture_on_commit_callbacks):
+    allowed = {"yes": True}
+    jobs.register("tests.checked", echo, label="Checked export",
+                  may_download=lambda user, job: allowed["yes"] and user == job.requested_by)
+    try:
+        job = started(provider_user, "tests.checked", capture=django_capture_on_commit_callbacks)
+        client = logged_in(provider_user)
+        assert client.get(reverse("job_download", args=[job.pk])).status_code == 200
+        allowed["yes"] = False
+        assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
+        state = client.get(reverse("job_status_json", args=[job.pk])).json()
+        assert state["download_url"] is None and state["filename"] == ""
+        assert AuditEvent.objects.filter(action="download").count() == 1
+    finally:
+        jobs.unregister("tests.checked")
+    with pytest.raises(TypeError):
+        jobs.register("tests.checked", echo, may_download="no")
+
+
+def test_a_long_job_emails_its_requester_once_when_it_ends_and_a_quick_one_does_not(
+        provider_user, django_capture_on_commit_callbacks, mailoutbox, settings):
+    started(provider_user, capture=django_capture_on_commit_callbacks)
+    assert not Notification.objects.filter(template="job_finished").exists()
+
+    def slow(job, progress):
+        traveller.shift(datetime.timedelta(seconds=runner.DEFAULT_NOTIFY_AFTER_SECONDS))
+        if job.params.get("fail"):
+            raise jobs.JobFailed("Too many rows: narrow the filters.")
+        return b"x", "slow.csv"
+
+    jobs.register("tests.slow", slow, label="Slow export")
+    try:
+        with time_machine.travel(NOW, tick=False) as traveller, \
+                django_capture_on_commit_callbacks(execute=True):
+            done = jobs.start("tests.slow", {}, provider_user)
+            failed = jobs.start("tests.slow", {"fail": True}, provider_user)
+    finally:
+        jobs.unregister("tests.slow")
+    notes = {n.dedupe_key: n for n in Notification.objects.filter(template="job_finished")}
+    assert set(notes) == {f"job-finished-{done.pk}", f"job-finished-{failed.pk}"}
+    assert notes[f"job-finished-{done.pk}"].context["ready"] is True
+    assert notes[f"job-finished-{failed.pk}"].context["ready"] is False
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    assert sorted(m.subject for m in mailoutbox if "Slow export" in m.subject) == [
+        f"{prefix}Your file could not be made: Slow export",
+        f"{prefix}Your file is ready: Slow export"]
+    ready = next(m for m in mailoutbox if "is ready: Slow export" in m.subject)
+    assert reverse("job_status", args=[done.pk]) in ready.body
+    assert "until Nov 5, 2026" in ready.body and "Only you can download it." in ready.body
+    # Sent once: a second finish (a task delivered twice) claims nothing.
+    assert runner.run(done.pk) is False
+    assert Notification.objects.filter(template="job_finished").count() == 2
+
+
+def test_recent_lists_ones_own_running_and_ready_jobs_of_a_kind(
+        provider_user, other_provider_user, django_capture_on_commit_callbacks):
+    ready = started(provider_user, capture=django_capture_on_commit_callbacks)
+    waiting = jobs.start("tests.echo", {}, provider_user)
+    started(other_provider_user, capture=django_capture_on_commit_callbacks)
+    started(provider_user, "tests.refuse", capture=django_capture_on_commit_callbacks)
+    found = jobs.recent(provider_user, "tests.echo")
+    assert [j["id"] for j in found] == [waiting.pk, ready.pk]
+    assert found[1]["download_url"] == reverse("job_download", args=[ready.pk])
+    assert found[1]["url"] == reverse("job_status", args=[ready.pk])
+    with time_machine.travel(NOW + datetime.timedelta(hours=25), tick=False):
+        assert jobs.recent(provider_user, "tests.echo") == []

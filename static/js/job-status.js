@@ -1,7 +1,8 @@
 /* The job status page: asks the server how the job is doing every few seconds and shows
  * it (the progress bar, the sentence in the role="status" region, the download link once
- * the file is ready). No inline script (CSP). Without JavaScript the page has a "Check
- * again" link instead. */
+ * the file is ready). When it ends, the tab's title says so too ("Ready: ..."), for a
+ * person who went to another tab. No inline script (CSP). Without JavaScript the page has
+ * a "Check again" link instead. */
 (function () {
   "use strict";
   var DELAY_MS = 2000;
@@ -25,6 +26,9 @@
     if (link && state.filename) { link.textContent = "Download " + state.filename; }
     root.setAttribute("data-job-status", state.status);
     show(root, state.status, state.expired);
+    if (state.finished && document.title.indexOf(state.status_label + ": ") !== 0) {
+      document.title = state.status_label + ": " + document.title;
+    }
   }
 
   function poll(root, url, delay) {
