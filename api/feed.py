@@ -15,7 +15,8 @@ A cursor is ``"<txid>-<id>"`` (``"0-<id>"`` on SQLite); clients treat it as opaq
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from api import problems
 from tickets.models import Ticket, TicketEvent
@@ -74,14 +75,19 @@ def visible_events(user):
 def read(user, after: str | None, limit: int = 100):
     """(events, next cursor, more waiting?)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    events = visible_events(user).select_related("ticket")
+    events = visible_events(user).select_related("ticket").only(
+        "id", "txid", "ticket_id", "ticket__number", "action", "from_state", "to_state",
+        "role", "at")
     if after == "now":
         last = _latest(events)
         return [], last, False
     txid, event_id = parse_cursor(after)
     if _uses_txid():
-        events = _finished(events.filter(Q(txid__gt=txid) | Q(txid=txid, pk__gt=event_id))
-                           ).order_by("txid", "pk")
+        # A row comparison: PostgreSQL starts the (txid, id) index walk at the cursor
+        # (an OR of the two conditions would be a filter over every event before it).
+        after_cursor = RawSQL('("tickets_ticketevent"."txid", "tickets_ticketevent"."id") '
+                              "> (%s, %s)", [txid, event_id], output_field=BooleanField())
+        events = _finished(events.filter(after_cursor)).order_by("txid", "pk")
     else:
         events = events.filter(pk__gt=event_id).order_by("pk")
     page = list(events[: limit + 1])

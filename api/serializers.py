@@ -54,6 +54,13 @@ class TicketSummary(serializers.Serializer):
         return reverse("api:ticket", args=[ticket.pk])
 
 
+class TicketPage(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="The next page's address.")
+    previous = serializers.CharField(allow_null=True,
+                                     help_text="The previous page's address.")
+    results = TicketSummary(many=True)
+
+
 class ClaimOut(serializers.Serializer):
     row_number = serializers.IntegerField(allow_null=True)
     claim_number = serializers.CharField()

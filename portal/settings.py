@@ -375,6 +375,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.forbid_unknown_fields",
+    ],
 }
 # The largest API request (a ticket's attachment allowance and its fields).
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES",

@@ -4,12 +4,13 @@ is the same (docs/decisions/0012). A retried POST with an ``Idempotency-Key`` ac
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api import forms_bridge, serializers
 from api.idempotency import idempotent
+from api.schema import WRITE_ERRORS
 from api.views.base import ApiView, visible_ticket
 from tickets import workflow
 from tickets.forms import (
@@ -28,16 +29,7 @@ MCO = frozenset({"mco"})
 PROVIDER = frozenset({"provider"})
 BOTH = frozenset({"mco", "provider"})
 
-ERRORS = {
-    400: OpenApiResponse(description="A field is wrong: problem details name each field."),
-    401: OpenApiResponse(description="No valid token."),
-    403: OpenApiResponse(description="This client or token may not do this."),
-    404: OpenApiResponse(description="No such ticket, or not this client's."),
-    409: OpenApiResponse(description="A rule refuses it now (a closed window, a moved "
-                                     "ticket): the detail says which and until when."),
-    422: OpenApiResponse(description="The Idempotency-Key was used for another request."),
-    429: OpenApiResponse(description="Too many requests: see Retry-After."),
-}
+ERRORS = WRITE_ERRORS
 
 
 def summary_of(ticket):
@@ -93,7 +85,8 @@ class TicketAction(ApiView):
                    if cls.form_class else None)
         if cls.takes_files and request is not None:
             request = {"application/json": request, "multipart/form-data": request}
-        return extend_schema(operation_id=operation_id, summary=summary, request=request,
+        return extend_schema(operation_id=operation_id, summary=summary, description=summary,
+                             request=request,
                              responses={cls.status_code: serializers.ActionResult, **ERRORS})
 
 

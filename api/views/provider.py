@@ -240,6 +240,9 @@ class Tickets(TicketList):
         summary="Provider: start a draft (the page's first step: provider, MCO, complaint "
                 "type and the dispute with the MCO; the filing window and tracking number "
                 "are checked first)",
+        description="A draft, as the page's first step: the provider (one this client files "
+                    "for), the MCO, the complaint type, the dispute with the MCO and, "
+                    "optionally, the description. Then its claims, files, and submit.",
         request=forms_bridge.request_serializer(_DraftFields, "tickets_create_draft_request"),
         responses={201: OpenApiResponse(serializers.TicketDetail,
                                         description="The draft; Location is its address."),

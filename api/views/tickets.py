@@ -3,17 +3,18 @@ and its files (issue 13)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers as serializers_
 from rest_framework.response import Response
 
 from api import forms_bridge, problems, serializers
 from api.pagination import TicketCursor
+from api.schema import READ_ERRORS
 from api.views.base import ApiView, visible_ticket
 from deadlines.clocks import clocks_for
 from portal import audit, uploads
@@ -44,12 +45,23 @@ class TicketFilters(forms.Form):
         return slug
 
 
-FILTER_PARAMETERS = [
-    OpenApiParameter(name, str if name != "updated_since" else datetime.datetime,
-                     description=str(field.help_text))
-    for name, field in TicketFilters.base_fields.items()
-] + [OpenApiParameter("cursor", str, description="The next or previous link's cursor."),
-     OpenApiParameter("page_size", int, description="1 to 200 (default 50).")]
+class TicketListQuery(serializers_.Serializer):
+    """The list's query parameters, for the schema (TicketFilters checks them)."""
+
+    state = serializers_.ChoiceField(choices=State.choices, required=False,
+                                     help_text="One state, e.g. with_mco.")
+    complaint_type = serializers_.SlugField(required=False,
+                                            help_text="A complaint type's slug.")
+    response_due_before = serializers_.DateField(
+        required=False, help_text="The MCO response is due on or before.")
+    response_due_after = serializers_.DateField(
+        required=False, help_text="The MCO response is due on or after.")
+    updated_since = serializers_.DateTimeField(
+        required=False, help_text="Had an event at or after (ISO 8601).")
+    cursor = serializers_.CharField(required=False,
+                                    help_text="The next or previous link's cursor.")
+    page_size = serializers_.IntegerField(required=False, min_value=1, max_value=200,
+                                          help_text="1 to 200 (default 50).")
 
 
 def _central_end(day):
@@ -79,9 +91,13 @@ class TicketList(ApiView):
     """GET: the tickets this client may see, newest first. POST (provider clients): a
     draft (``api.views.provider``)."""
 
-    @extend_schema(operation_id="tickets_list", parameters=FILTER_PARAMETERS,
-                   responses=serializers.TicketSummary(many=True),
-                   summary="List the tickets this client may see")
+    @extend_schema(operation_id="tickets_list", parameters=[TicketListQuery],
+                   responses={200: serializers.TicketPage, **READ_ERRORS},
+                   summary="List the tickets this client may see",
+                   description="Newest first, 50 a page, with next and previous links whose "
+                               "cursor stays right while tickets arrive. An MCO client sees "
+                               "its MCO's tickets once presented; a provider client its "
+                               "providers' tickets, drafts included.")
     def get(self, request):
         filters = forms_bridge.bind(TicketFilters, request, data=_params(request))
         tickets = filtered_tickets(request.user, filters)
@@ -143,7 +159,8 @@ def ticket_detail(ticket, user):
 
 
 class TicketRead(ApiView):
-    @extend_schema(operation_id="tickets_read", responses=serializers.TicketDetail,
+    @extend_schema(operation_id="tickets_read",
+                   responses={200: serializers.TicketDetail, **READ_ERRORS},
                    summary="Read one ticket: what was filed, claims, clocks, timeline, "
                            "messages, files")
     def get(self, request, pk):
@@ -155,7 +172,10 @@ class TicketRead(ApiView):
 
 class AttachmentDownload(ApiView):
     @extend_schema(operation_id="attachments_download",
-                   responses={(200, "application/octet-stream"): bytes},
+                   responses={(200, "*/*"): OpenApiResponse(
+                       response=OpenApiTypes.BINARY,
+                       description="The file, in its own type (application/pdf, image/png, "
+                                   "...), as an attachment."), **READ_ERRORS},
                    summary="Download one of the ticket's files")
     def get(self, request, pk, attachment_pk):
         ticket = visible_ticket(request, pk)

@@ -18,15 +18,10 @@ from rest_framework.response import Response
 from api import forms_bridge, problems, webhooks
 from api.idempotency import idempotent
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from api.schema import READ_ERRORS, WRITE_ERRORS
 from api.views.base import ApiView
 
-ERRORS = {
-    401: OpenApiResponse(description="No valid token."),
-    403: OpenApiResponse(description="This token may not do this (writing needs the act "
-                                     "scope)."),
-    429: OpenApiResponse(description="Too many requests: see Retry-After."),
-}
-NOT_FOUND = {404: OpenApiResponse(description="No such endpoint, or not this client's.")}
+ERRORS = WRITE_ERRORS
 
 
 class WebhookForm(forms.Form):
@@ -86,6 +81,12 @@ class DeliveryOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class DeliveryPage(serializers.Serializer):
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = DeliveryOut(many=True)
+
+
 class DeliveryCursor(CursorPagination):
     ordering = "-id"
     page_size = 50
@@ -98,7 +99,7 @@ def _endpoint(view, pk):
 
 
 class Endpoints(ApiView):
-    @extend_schema(operation_id="webhooks_list", responses={200: WebhookList, **ERRORS},
+    @extend_schema(operation_id="webhooks_list", responses={200: WebhookList, **READ_ERRORS},
                    summary="This client's webhook endpoints (without their secrets)")
     def get(self, request):
         endpoints = WebhookEndpoint.objects.filter(client=self.client).order_by("pk")
@@ -107,13 +108,7 @@ class Endpoints(ApiView):
     @extend_schema(
         operation_id="webhooks_create",
         request=forms_bridge.request_serializer(WebhookForm, "webhooks_create_request"),
-        responses={201: WebhookCreated,
-                   400: OpenApiResponse(description="The address is refused (not https, "
-                                                    "not public, or too many endpoints): "
-                                                    "the problem names url."),
-                   422: OpenApiResponse(description="The Idempotency-Key was used for "
-                                                    "another request."),
-                   **ERRORS},
+        responses={201: WebhookCreated, **ERRORS},
         summary="Register a webhook endpoint; the answer shows its secret, once")
     @idempotent
     def post(self, request):
@@ -127,7 +122,7 @@ class Endpoints(ApiView):
 
 class Endpoint(ApiView):
     @extend_schema(operation_id="webhooks_read",
-                   responses={200: WebhookOut, **NOT_FOUND, **ERRORS},
+                   responses={200: WebhookOut, **READ_ERRORS},
                    summary="One webhook endpoint (without its secret)")
     def get(self, request, pk):
         return Response(WebhookOut(_endpoint(self, pk)).data)
@@ -135,7 +130,7 @@ class Endpoint(ApiView):
     @extend_schema(operation_id="webhooks_disable",
                    responses={204: OpenApiResponse(description="Disabled: nothing more is "
                                                                "sent to it."),
-                              **NOT_FOUND, **ERRORS},
+                              **ERRORS},
                    summary="Disable a webhook endpoint (deliveries still waiting are dropped)")
     def delete(self, request, pk):
         webhooks.disable_endpoint(_endpoint(self, pk), by=request.user)
@@ -150,7 +145,7 @@ class Deliveries(ApiView):
         parameters=[OpenApiParameter("cursor", str, description="The next or previous "
                                                                 "link's cursor."),
                     OpenApiParameter("page_size", int, description="1 to 200 (default 50).")],
-        responses={200: DeliveryOut(many=True), **NOT_FOUND, **ERRORS},
+        responses={200: DeliveryPage, **READ_ERRORS},
         summary="The endpoint's delivery log, newest first")
     def get(self, request, pk):
         endpoint = _endpoint(self, pk)
