@@ -43,7 +43,8 @@ class TicketSummary(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     presented_at = serializers.DateTimeField(allow_null=True)
     response_due_at = serializers.DateTimeField(
-        allow_null=True, help_text="The MCO's response due moment (end of the day, Central).")
+        source="response_due", allow_null=True,
+        help_text="The MCO's response due moment (end of the day, Central).")
     updated_at = serializers.DateTimeField(allow_null=True,
                                            help_text="The moment of its latest event.")
     closed_at = serializers.DateTimeField(allow_null=True)

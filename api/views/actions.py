@@ -38,12 +38,10 @@ def summary_of(ticket):
 
 
 def filtered_tickets_for_one(ticket):
-    from tickets.clock_kinds import MCO_RESPONSE
     from tickets.models import Ticket
-    from tickets.queues import with_clock
 
-    return with_clock(Ticket.objects.select_related("mco", "provider", "complaint_type"),
-                      MCO_RESPONSE.key, "response").filter(pk=ticket.pk).first()
+    return Ticket.objects.select_related("mco", "provider", "complaint_type").filter(
+        pk=ticket.pk).first()
 
 
 class TicketAction(ApiView):

@@ -3,6 +3,8 @@ and its files (issue 13)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -16,13 +18,12 @@ from api import forms_bridge, problems, serializers
 from api.pagination import TicketCursor
 from api.schema import READ_ERRORS
 from api.views.base import ApiView, visible_ticket
+from deadlines.calendar import deadline_moment
 from deadlines.clocks import clocks_for
 from portal import audit, uploads
 from portal.models import ComplaintType
-from tickets.clock_kinds import MCO_RESPONSE
 from tickets.models import State, Ticket
 from tickets.models.attachments import attachments_visible_to
-from tickets.queues import with_clock
 
 
 class TicketFilters(forms.Form):
@@ -64,24 +65,25 @@ class TicketListQuery(serializers_.Serializer):
                                           help_text="1 to 200 (default 50).")
 
 
-def _central_end(day):
-    from deadlines.calendar import deadline_moment
-
-    return deadline_moment(day)
+#: The smallest step after a due moment (the end of one day) to the next day's start.
+MOMENT = datetime.timedelta(microseconds=1)
 
 
 def filtered_tickets(user, filters):
     tickets = Ticket.objects.visible_to(user).select_related(
         "mco", "provider", "complaint_type")
-    tickets = with_clock(tickets, MCO_RESPONSE.key, "response")
     if filters.get("state"):
         tickets = tickets.filter(state=filters["state"])
     if filters.get("complaint_type"):
         tickets = tickets.filter(complaint_type__slug=filters["complaint_type"])
+    # The response clock's due moment as mirrored on the ticket (ClockKind.mirror): the end
+    # of a day, Central time, so a day's bound is that day's due moment.
     if filters.get("response_due_before"):
-        tickets = tickets.filter(response_due_date__lte=filters["response_due_before"])
+        tickets = tickets.filter(
+            response_due__lte=deadline_moment(filters["response_due_before"]))
     if filters.get("response_due_after"):
-        tickets = tickets.filter(response_due_date__gte=filters["response_due_after"])
+        tickets = tickets.filter(response_due__gte=deadline_moment(
+            filters["response_due_after"] - datetime.timedelta(days=1)) + MOMENT)
     if filters.get("updated_since"):
         tickets = tickets.filter(updated_at__gte=filters["updated_since"])
     return tickets
@@ -113,8 +115,6 @@ class TicketList(ApiView):
                                        errors=[{"field": "cursor", "message": "not valid"}]
                                        ) from None
             raise
-        for ticket in page:
-            ticket.response_due_at = getattr(ticket, "response_due_at", None)
         data = serializers.TicketSummary(page, many=True).data
         return paginator.get_paginated_response(data)
 
@@ -129,9 +129,6 @@ def ticket_detail(ticket, user):
     from tickets.models import TicketMessage
 
     clocks = list(clocks_for(ticket).order_by("due_at", "pk"))
-    response_clock = next((c for c in clocks if c.kind == MCO_RESPONSE.key), None)
-    ticket.response_due_at = response_clock.due_at if response_clock else None
-    ticket.clocks_list = clocks
     response = _response_of(ticket)
     messages = TicketMessage.objects.filter(ticket=ticket).select_related("author")
     data = {
