@@ -16,8 +16,8 @@ Then, as the worker would: a job row of ``tickets.mco_export`` (the queue's "All
 run by ``jobs.runner.run`` — the claim, the export function, the file saved, the finish — in
 a process of its own (a Celery worker's, without the broker), once for a complaint type
 (about a tenth of the rows) and once for all of them, reporting the wall and CPU time,
-rows/s, the file's size and the process's peak resident memory above its start (and, with
-``--tracemalloc``, the peak of Python's own allocations, slower). While the big one runs,
+rows/s, the file's size and the process's peak resident memory at the start and by the end
+(and, with ``--tracemalloc``, the peak of Python's own allocations, slower). While the big one runs,
 this process requests Molina's queue page and the job's status JSON through the real views
 (test client, signed in) again and again: their times during the export are set beside
 the same requests with nothing running. The load average is printed before and after.
@@ -107,7 +107,7 @@ def main():
           f"export, {after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f} after it.")
     print()
     print("| export (the job, in a worker process) | rows | wall (s) | CPU (s) | rows/s | "
-          "file (MB) | peak RSS above start (MB) | Python peak (MB) |")
+          "file (MB) | peak RSS: at start → during (MB) | Python peak (MB) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, result in (("Molina, All, one complaint type", small),
                          ("Molina, All", big)):
@@ -115,7 +115,8 @@ def main():
             "tracemalloc_peak_mb") is not None else "—"
         print(f"| {name} | {result['rows']:,} | {result['wall_s']:.1f} | "
               f"{result['cpu_s']:.1f} | {result['rows'] / result['wall_s']:,.0f} | "
-              f"{result['size'] / 1e6:.1f} | {result['rss_growth_mb']:.0f} | {peak} |")
+              f"{result['size'] / 1e6:.1f} | {result['rss_start_mb']:.0f} → "
+              f"{result['rss_peak_mb']:.0f} | {peak} |")
     print()
     print(f"Progress written {big['progress_writes']} times during the big export "
           f"(status JSON seen: {big['progress_seen']}).")
@@ -287,6 +288,15 @@ def export(user, filters, tracemalloc, during=()):
     return result
 
 
+def peak_rss_mb():
+    """The process's peak resident memory so far (VmHWM; ``ru_maxrss`` would carry over the
+    parent's from before the exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
 def run_job(job_id, trace):
     """The worker's side: run the job as the Celery task does, and report (one JSON line)."""
     import resource
@@ -312,7 +322,7 @@ def run_job(job_id, trace):
         import tracemalloc
 
         tracemalloc.start()
-    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start_peak = peak_rss_mb()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     assert runner.run(job_id)
@@ -322,7 +332,8 @@ def run_job(job_id, trace):
     print(json.dumps({
         "rows": job.rows_total, "size": job.size, "wall_s": wall,
         "cpu_s": (end.ru_utime - usage.ru_utime) + (end.ru_stime - usage.ru_stime),
-        "rss_growth_mb": (end.ru_maxrss - start_rss) / 1024, "progress_writes": writes[0],
+        "rss_start_mb": start_peak, "rss_peak_mb": peak_rss_mb(),
+        "rss_growth_mb": peak_rss_mb() - start_peak, "progress_writes": writes[0],
         "tracemalloc_peak_mb": (tracemalloc.get_traced_memory()[1] / 1e6) if trace else None,
     }))
 
