@@ -103,3 +103,25 @@ def other_billing_api(other_billing_client):
 
 def body(response):
     return json.loads(response.content) if response.content else None
+
+
+def presented_for_molina_system(scope="act", n=8):
+    """For a test of its own transactions (``django_db(transaction=True)``, PostgreSQL): the
+    migrated and reference data back, a presented Molina ticket, and a Molina client's token.
+    Returns (ticket, secret)."""
+    from portal.reference_data import load_reference_data
+    from tests import factories
+    from tests.migrated_data import restore as restore_migrated_data
+    from tests.tickets.conftest import approve
+    from tickets import workflow
+
+    restore_migrated_data()
+    load_reference_data()
+    provider_user, clinic = factories.provider_user(), make_provider(n)
+    approve(provider_user, clinic)
+    hfs = factories.hfs_staff()
+    ticket = workflow.present(make_submitted(provider_user, clinic).pk, by=hfs)
+    mco_client = clients.create_client(by=hfs, kind="mco", name="Molina", contact_email="a@b.c",
+                                       mco=MCO.objects.get(slug="molina"))
+    _token, secret = clients.issue_token(mco_client, by=hfs, name="t", scope=scope)
+    return ticket, secret

@@ -85,23 +85,9 @@ def test_an_event_committed_late_is_not_skipped():
     """Two transactions: the first writes an event (the lower id) and commits last. A feed
     ordered by id alone would hand out the second's id as the cursor and skip the first
     for good; this feed shows neither until the first ends, then both, first first."""
-    from api import clients
-    from portal.models import MCO
-    from portal.reference_data import load_reference_data
-    from tests import factories
-    from tests.api.conftest import Api
-    from tests.migrated_data import restore as restore_migrated_data
-    from tests.tickets.conftest import approve, make_provider, make_submitted
+    from tests.api.conftest import Api, presented_for_molina_system
 
-    restore_migrated_data()
-    load_reference_data()
-    provider_user, provider = factories.provider_user(), make_provider(8)
-    approve(provider_user, provider)
-    hfs = factories.hfs_staff()
-    ticket = workflow.present(make_submitted(provider_user, provider).pk, by=hfs)
-    mco_client = clients.create_client(by=hfs, kind="mco", name="Molina", contact_email="a@b.c",
-                                       mco=MCO.objects.get(slug="molina"))
-    _token, secret = clients.issue_token(mco_client, by=hfs, name="t", scope="read")
+    ticket, secret = presented_for_molina_system(scope="read", n=8)
     api = Api(secret)
     start = body(api.get("/api/v1/events", {"after": "now"}))["next_cursor"]
 

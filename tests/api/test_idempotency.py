@@ -57,24 +57,9 @@ def test_a_malformed_key_is_named(molina_api, presented_ticket, key):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_copies_at_the_same_moment_act_once():
-    from api import clients
-    from portal.models import MCO
-    from portal.reference_data import load_reference_data
-    from tests import factories
-    from tests.api.conftest import Api
-    from tests.migrated_data import restore as restore_migrated_data
-    from tests.tickets.conftest import approve, make_provider, make_submitted
-    from tickets import workflow
+    from tests.api.conftest import Api, presented_for_molina_system
 
-    restore_migrated_data()
-    load_reference_data()
-    provider_user, provider = factories.provider_user(), make_provider(9)
-    approve(provider_user, provider)
-    hfs = factories.hfs_staff()
-    ticket = workflow.present(make_submitted(provider_user, provider).pk, by=hfs)
-    mco_client = clients.create_client(by=hfs, kind="mco", name="Molina", contact_email="a@b.c",
-                                       mco=MCO.objects.get(slug="molina"))
-    _token, secret = clients.issue_token(mco_client, by=hfs, name="t", scope="act")
+    ticket, secret = presented_for_molina_system(scope="act", n=9)
     barrier = threading.Barrier(2)
     answers = []
 
