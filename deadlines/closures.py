@@ -165,6 +165,12 @@ def extra_closures() -> Mapping[datetime.date, str]:
     global _local_copy
     if _has_uncommitted_change():
         return _load()
+    if _publish_pending:
+        _try_publish()
+    if getattr(cache, "degraded", False) or _publish_pending:
+        # Redis is down (portal.cache): no process can tell another of a change, so each
+        # reads the days from the database (one small query) until it answers again.
+        return _load()
     local = _local_copy
     if local is not None and time.monotonic() - local[2] < RECHECK_SECONDS:
         return local[1]
@@ -195,10 +201,29 @@ def calendar_was_changed() -> None:
     transaction.on_commit(_publish_change)
 
 
+#: A change this process could not announce (the cache was down): announced at the next read.
+_publish_pending = False
+
+
 def _publish_change() -> None:
-    global _local_copy
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    global _local_copy, _publish_pending
     _local_copy = None
+    _publish_pending = True
+    _try_publish()
+
+
+def _try_publish() -> None:
+    """Tell every process the closure days changed: a new version in the cache. A cache
+    that cannot be reached leaves the change pending (never an error after the commit)."""
+    global _publish_pending
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # a plain Redis cache (not portal.cache) that is down
+        logger.warning("Could not announce the closure-day change; will retry.",
+                       exc_info=True)
+        return
+    if not getattr(cache, "degraded", False):
+        _publish_pending = False
 
 
 def _has_uncommitted_change() -> bool:

@@ -169,7 +169,7 @@ def resend(notification) -> str:
     """Send a notification again, now (after commit). A sent one is left as it is, as the
     record of that e-mail, and a fresh copy goes out; an unsent one gets its attempts back
     and goes out itself, so that it is never sent twice."""
-    from portal.tasks import send_notification
+    from portal.tasks import publish_after_commit, send_notification
 
     if notification.sent_at:
         copy = notify(to=notification.recipient or notification.to_email,
@@ -178,7 +178,7 @@ def resend(notification) -> str:
     Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(
         attempts=0, claimed_at=None
     )
-    transaction.on_commit(lambda: send_notification.delay(notification.pk))
+    publish_after_commit(send_notification, notification.pk)
     return f"#{notification.pk}"
 
 

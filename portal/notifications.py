@@ -27,7 +27,7 @@ STALE_CLAIM = timedelta(minutes=10)
 def notify(*, to, template, context=None, dedupe_key=None):
     """Queue an e-mail to ``to`` (a user or an address). Returns the row, or None when a
     notification with the same ``dedupe_key`` already exists."""
-    from portal.tasks import send_notification
+    from portal.tasks import publish_after_commit, send_notification
 
     user = None if isinstance(to, str) else to
     email = to if isinstance(to, str) else to.email
@@ -44,7 +44,7 @@ def notify(*, to, template, context=None, dedupe_key=None):
         if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
-    transaction.on_commit(lambda: send_notification.delay(row.pk))
+    publish_after_commit(send_notification, row.pk)
     return row
 
 

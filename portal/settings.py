@@ -116,7 +116,9 @@ EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3
 # --- Cache, broker, jobs --------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": env.cache_url_config(REDIS_URL)}
+    # Redis down must not mean the portal down (issue 15, portal/cache.py).
+    CACHES = {"default": {**env.cache_url_config(REDIS_URL),
+                          "BACKEND": "portal.cache.ResilientRedisCache"}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
@@ -138,6 +140,10 @@ else:
     }
 CELERY_TIMEZONE = "America/Chicago"
 CELERY_TASK_IGNORE_RESULT = True
+# A publish to a broker that is down fails fast (the outbox and the jobs table keep what
+# is to be done, and their sweeps publish it again); never a request waiting on retries.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

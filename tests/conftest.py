@@ -127,14 +127,19 @@ def personas(
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need real row locks and concurrent connections. On the
     SQLite default they are deselected (not skipped); `.ci/run` runs the suite on
-    PostgreSQL too, where they run."""
+    PostgreSQL too, where they run. Tests marked ``redis`` start a Redis server of their own:
+    deselected where Debian's redis-server is not installed (`.ci/run` installs it)."""
+    import shutil
+
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    has_redis = shutil.which("redis-server") is not None
     kept, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgres") else kept).append(item)
+        needs = ((item.get_closest_marker("postgres") and not on_postgres)
+                 or (item.get_closest_marker("redis") and not has_redis))
+        (deselected if needs else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -71,7 +71,8 @@ def test_static_files_come_from_our_own_origin():
 def test_health_check_reports_database_and_broker(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok",
+                               "cache": "ok"}
 
 
 @pytest.mark.django_db

@@ -24,7 +24,7 @@ def landing(request):
 @never_cache
 def healthz(request):
     """Database and broker status for load balancers and compose health checks."""
-    status = {"database": _database_ok(), "broker": _broker_ok()}
+    status = {"database": _database_ok(), "broker": _broker_ok(), "cache": _cache_ok()}
     healthy = all(status.values())
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({k: "ok" if v else "unavailable" for k, v in status.items()})
@@ -38,6 +38,19 @@ def _database_ok():
             return cursor.fetchone()[0] == 1
     except Exception:
         log.exception("Health check: database unavailable")
+        return False
+
+
+def _cache_ok():
+    """The cache answers (portal.cache falls back to memory when it does not: the pages
+    keep working, but an operator must know)."""
+    from django.core.cache import cache
+
+    try:
+        cache.set("healthz", "ok", 10)
+        return cache.get("healthz") == "ok" and not getattr(cache, "degraded", False)
+    except Exception:
+        log.exception("Health check: cache unavailable")
         return False
 
 
