@@ -124,6 +124,19 @@ class NamedRequiredMessagesMixin:
             field.error_messages = {**field.error_messages, "required": f"{verb} {label}."}
 
 
+class NamedFileField(forms.FileField):
+    """A file field whose "empty file" message names the file and says what to do (issue
+    15); Django's own says only "The submitted file is empty"."""
+
+    def to_python(self, data):
+        if data and getattr(data, "size", None) == 0 and getattr(data, "name", ""):
+            raise forms.ValidationError(
+                "%(name)s is empty (0 bytes). Choose the file again; if it opens on your "
+                "computer, save it again from the program that made it, then upload that "
+                "copy.", code="empty", params={"name": data.name[:80]})
+        return super().to_python(data)
+
+
 class PortalForm(NamedRequiredMessagesMixin, forms.Form):
     """The base of the portal's forms."""
 

@@ -583,3 +583,22 @@ def collect_rows(rows: Iterable[tuple[int, tuple | None]], spec: SheetSpec) -> l
     if count == 0:
         raise Refused(spec.no_rows)
     return kept
+
+
+#: A template's problems listed on the page: the first ones, and how many in all (issue 15:
+#: a sheet with thousands of wrong cells must not make a page of megabytes).
+LISTED_PROBLEMS = 50
+
+
+def listed_problems(errors, limit: int = LISTED_PROBLEMS) -> tuple[list[str], str]:
+    """(the first ``limit`` problems as text, the sentence for the file field)."""
+    count = len(errors)
+    shown = [str(e) for e in errors[:limit]]
+    if count > limit:
+        summary = (f"Your template has {count:,} problems; the first {limit} are listed "
+                   "above. Fix them in the file (the others are often the same mistake) and "
+                   "upload it again.")
+    else:
+        summary = (f"Your template has {count} problem{'' if count == 1 else 's'}, listed "
+                   "above. Fix them in the file and upload it again.")
+    return shown, summary

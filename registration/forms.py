@@ -6,7 +6,7 @@ from dataclasses import asdict
 from django import forms
 from django.core import signing
 
-from portal.forms import PortalForm
+from portal.forms import NamedFileField, PortalForm
 from registration import validators
 from registration.models import DenialReason, Relationship
 from registration.services import IndividualEntry
@@ -99,7 +99,7 @@ class ProviderForm(PortalForm):
 
 
 class TemplateUploadForm(PortalForm):
-    template_file = forms.FileField(
+    template_file = NamedFileField(
         label="Completed multiple registration template (.xlsx)",
         required=False,
         help_text="One row per provider or facility. Every row is checked before anything "

@@ -117,7 +117,29 @@ def clean_date(value, *, today: datetime.date, label: str) -> datetime.date:
             f"{format_date(today)}.",
             code="date_future",
         )
+    check_not_too_old(found, today=today, label=label)
     return found
+
+
+#: How far back a date of service may go (issue 15): a dispute with an MCO is about recent
+#: claims, and a date older than this is a typing or spreadsheet slip (a number cell read
+#: as a date: Excel's serial 60 is 28 February 1900).
+SERVICE_YEARS_BACK = 10
+
+
+def earliest_service_date(today: datetime.date) -> datetime.date:
+    """1 January of the year ``SERVICE_YEARS_BACK`` years before ``today``'s."""
+    return datetime.date(today.year - SERVICE_YEARS_BACK, 1, 1)
+
+
+def check_not_too_old(found: datetime.date, *, today: datetime.date, label: str) -> None:
+    earliest = earliest_service_date(today)
+    if found < earliest:
+        raise ValidationError(
+            f"{format_date(found)} is too long ago for a {label}: it must be on or after "
+            f"{format_date(earliest)}. Check the year, and that the cell holds a date.",
+            code="date_too_old",
+        )
 
 
 def _parse_date(text: str) -> datetime.date | None:

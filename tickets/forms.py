@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from deadlines.days import short_date
-from portal.forms import PortalForm
+from portal.forms import NamedFileField, PortalForm
 from portal.models import MCO, ComplaintType
 from tickets import rules
 from tickets.models import TRIAGE_CLOSE_REASONS, CloseReason
@@ -20,6 +20,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file is refused by portal.uploads.check_upload, whose message names the
+        # file and says what to do (Django's "The submitted file is empty" names neither).
+        kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -191,6 +194,15 @@ class ClaimForm(PortalForm):
             self.add_error("service_to", "The last date of service is before the first.")
         if end and end > timezone.localdate():
             self.add_error("service_to", "Dates of service cannot be in the future.")
+        from tickets.claims_validators import check_not_too_old
+
+        for name in ("service_from", "service_to"):
+            if data.get(name):
+                try:
+                    check_not_too_old(data[name], today=timezone.localdate(),
+                                      label="date of service")
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
         billed, disputed = data.get("billed"), data.get("disputed")
         if billed is not None and disputed is not None and disputed > billed:
             self.add_error("disputed", "The disputed amount is more than the billed amount.")
@@ -214,7 +226,7 @@ class ClaimsModeForm(PortalForm):
 
 
 class ClaimsTemplateForm(PortalForm):
-    claims_file = forms.FileField(
+    claims_file = NamedFileField(
         label="Completed Complaints/Claims-Issue template (.xlsx)", required=False,
         help_text="One row per claim, at most 100, all for this MCO and this provider.",
     )

@@ -29,6 +29,7 @@ from api.idempotency import idempotent
 from api.views.actions import ERRORS, summary_of
 from api.views.base import ApiView, visible_ticket
 from api.views.tickets import TicketList, ticket_detail
+from portal import spreadsheets
 from registration.memberships import approved_providers
 from tickets import claims_template, drafts, workflow
 from tickets.forms import (
@@ -44,7 +45,7 @@ from tickets.models.attachments import attachments_visible_to
 PROVIDER = frozenset({"provider"})
 
 #: At most this many of a template's problems are listed in a problem's ``errors``.
-MAX_LISTED_PROBLEMS = 50
+MAX_LISTED_PROBLEMS = spreadsheets.LISTED_PROBLEMS
 #: The template name a draft's claims sent as JSON rows are saved under.
 JSON_TEMPLATE_NAME = "api.json"
 _COLUMN_KEY = {column.header: column.key for column in claims_template.COLUMNS}

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from portal import access
+from portal import access, spreadsheets
 from portal.access import Role
 from portal.audit import audited
 from registration import services, template
@@ -130,11 +130,8 @@ def _submit(request, copied_from):
                 providers = result.rows
                 kept = (upload.name, providers)
             else:
-                template_errors = [str(e) for e in result.errors]
-                count = len(template_errors)
-                upload_form.add_error("template_file", (
-                    f"Your template has {count} problem{'' if count == 1 else 's'}, listed "
-                    "above. Fix them in the file and upload it again."))
+                template_errors, summary = spreadsheets.listed_problems(result.errors)
+                upload_form.add_error("template_file", summary)
                 valid = False
         else:
             kept = kept_rows(upload_form.data.get("kept"))

@@ -395,7 +395,7 @@ def test_a_hundred_json_rows_are_the_limit(billing_api, provider):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("claims.xlsx", b"", "The submitted file is empty."),
+    ("claims.xlsx", b"", "claims.xlsx is empty (0 bytes)"),
     ("claims.xlsx", b"MCO,Provider NPI,Claim number\nMolina,1234567893,CLM-1\n",
      spreadsheets.NOT_XLSX),
     ("claims.xlsx", PDF, spreadsheets.NOT_XLSX),

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal import access
+from portal import access, spreadsheets
 from portal.access import Role
 from portal.audit import audited
 from portal.models import MCO
@@ -197,11 +197,8 @@ def edit_draft(request, pk):
                 claims = [_claim_from_row(row) for row in result.rows]
                 uses_template, template_name = True, upload.name
             else:
-                template_errors = [str(e) for e in result.errors]
-                count = len(template_errors)
-                template_form.add_error("claims_file", (
-                    f"Your template has {count} problem{'' if count == 1 else 's'}, listed "
-                    "above. Fix them in the file and upload it again."))
+                template_errors, summary = spreadsheets.listed_problems(result.errors)
+                template_form.add_error("claims_file", summary)
                 forms_ok = False
         elif ticket.uses_claims_template and ticket.claims.exists():
             claims = None  # keep the template rows already on the draft
