@@ -1,10 +1,13 @@
 from django.urls import path
 
-from deadlines import views
+from deadlines import feed_views, views
 
 urlpatterns = [
     path("", views.closure_list, name="closure_list"),
     path("add/", views.closure_add, name="closure_add"),
     path("<str:day>/remove/", views.closure_remove, name="closure_remove"),
     path("clocks/<int:clock_pk>/retry/", views.clock_retry, name="clock_retry"),
+    # Issue 15: the deadline calendar feed (its token is the credential) and its controls.
+    path("calendar/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
+    path("calendar/settings/", feed_views.calendar_feed_change, name="calendar_feed_change"),
 ]

@@ -92,6 +92,11 @@ EXPECTED = {
     "closure_add": {"hfs"},
     "closure_remove": {"hfs"},
     "clock_retry": {"hfs"},
+    # Issue 15: the deadline calendar feed opens with the token in its address alone (a
+    # wrong one is a 404: tests/deadlines/test_calendar_feed.py); anyone with a role turns
+    # their own on and off.
+    "calendar_feed": "public",
+    "calendar_feed_change": {"provider", "mco", "hfs", "registration_admin"},
     # R-SEC-2: HFS staff holding portal.read_audit_log (the "Audit readers" group); no
     # persona holds it (tests/test_audit_log.py opens it with the permission).
     "audit_log": set(),
