@@ -8,25 +8,20 @@ temporary folder).
 """
 
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.access import Role
 from tests.browser.helpers import choose, h1, sign_in_as, status, today
+from tests.browser.test_api_clients import shots  # noqa: F401 (the screenshots folder)
 from tests.browser.test_filing_steps import at_both_widths
 
+# The fixtures imported above are used by name (pytest): the test arguments shadow them.
+# ruff: noqa: F811
+
 ADDRESS = re.compile(r"/closures/calendar/cal_[A-Za-z0-9_-]{40,}\.ics$")
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("PORTAL_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def calendar_reads(playwright, url):

@@ -23,15 +23,18 @@ from deadlines.models import CalendarFeed, Clock, FeedScope
 from deadlines.models.feeds import hash_token
 from portal.models import AuditEvent
 from tests.registration.helpers import make_request
-from tests.tickets.conftest import (
+from tests.tickets.conftest import (  # noqa: F401 (the provider fixtures)
     CLAIM,
     NOW,
     RESPONSE,
-    approve,
-    make_provider,
     make_submitted,
+    other_provider,
+    provider,
 )
 from tickets import clock_kinds as ticket_kinds
+
+# The fixtures imported above are used by name (pytest): the test arguments shadow them.
+# ruff: noqa: F811
 from tickets import workflow
 
 pytestmark = pytest.mark.django_db
@@ -47,20 +50,6 @@ EXTENDED_DUE = datetime.date(2027, 1, 4)
 def _on_november_4_2026():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def provider(provider_user):
-    provider = make_provider(0)
-    approve(provider_user, provider)
-    return provider
-
-
-@pytest.fixture
-def other_provider(other_provider_user):
-    provider = make_provider(1)
-    approve(other_provider_user, provider)
-    return provider
 
 
 @pytest.fixture
