@@ -165,10 +165,17 @@ def change_length(clock: Clock, *, length: int, reason: str, by=None) -> Clock:
 
 
 def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
-    """Recompute a running clock's due day from its own rule and record a move."""
+    """Recompute a running clock's due day from its own rule and record a move. Outage
+    relief given to the clock is a floor the rule never goes below (issue 15: applied
+    relief is never silently undone, e.g. by a closure day removed later)."""
     new_due = kinds.compute_due_date(
         clock.start_date, clock.unit, clock.length, clock.extra_calendar_days
     )
+    from deadlines.outages import relief_floor
+
+    floor = relief_floor(clock)
+    if floor is not None and floor > new_due:
+        new_due = floor
     if new_due == clock.due_date:
         clock.save(update_fields=["length"])
         return False
@@ -184,6 +191,35 @@ def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
     if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
         clock.remind_at = _reminder_moment(clock.started_at, new_due)
     clock.save(update_fields=["length", "due_date", "due_at", "remind_at"])
+    _mirror(clock)
+    return True
+
+
+def move_due(clock: Clock, due_date: datetime.date, *, reason: str, by=None) -> bool:
+    """Move a running clock's last day to ``due_date`` whatever its own rule gives (outage
+    relief, issue 15), recording why in a ``ClockChange`` and copying the new due moment to
+    the subject's mirror field. Its reminder follows the new day (when not yet sent), and a
+    set-aside for a failed expiry action is cleared: the clock is no longer due. Call it
+    inside the transaction that holds the subject's row lock. False when nothing moved."""
+    clock = Clock.objects.select_for_update().get(pk=clock.pk)
+    if not clock.is_running:
+        raise ValueError("Only a running clock can be moved.")
+    if due_date == clock.due_date:
+        return False
+    ClockChange.objects.create(
+        clock=clock,
+        changed_by=by,
+        old_due_date=clock.due_date,
+        new_due_date=due_date,
+        reason=reason[:500],
+    )
+    clock.due_date = due_date
+    clock.due_at = calendar.deadline_moment(due_date)
+    if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
+        clock.remind_at = _reminder_moment(clock.started_at, due_date)
+    clock.attention_at, clock.attention_error = None, ""
+    clock.save(update_fields=["due_date", "due_at", "remind_at", "attention_at",
+                              "attention_error"])
     _mirror(clock)
     return True
 
@@ -214,10 +250,17 @@ class SweepReport:
 
 
 def due_clocks(now: datetime.datetime, limit: int | None = None):
-    """Running clocks whose due moment has passed, through the partial index."""
+    """Running clocks whose due moment has passed, through the partial index; clocks that
+    a declared outage holds until HFS applies its relief are left alone (issue 15,
+    docs/decisions/0014-outage-relief.md)."""
+    from deadlines.outages import held_by_outages
+
     qs = Clock.objects.filter(outcome="", due_at__lt=now, attention_at__isnull=True).order_by(
         "due_at"
     )
+    held = held_by_outages()
+    if held is not None:
+        qs = qs.exclude(held)
     return qs[:limit] if limit else qs
 
 

@@ -37,6 +37,7 @@ def navigation(request):
         items.append(("Reference data", [
             ("MCOs", reverse("mco_list")),
             ("Closure days", reverse("closure_list")),
+            ("Outages", reverse("outage_list")),
             ("API clients", reverse("api_client_list")),
         ]))
     if Role.REGISTRATION_ADMIN in roles:
@@ -56,6 +57,13 @@ def navigation(request):
     def entry(label, target, index=0):
         if isinstance(target, list):
             children = [entry(child, url) for child, url in target]
+            # Only the most specific child is the current page (/closures/outages/ is also
+            # under /closures/).
+            current = [c for c in children if c["current"]]
+            if len(current) > 1:
+                best = max(current, key=lambda c: len(c["url"]))
+                for child in current:
+                    child["current"] = child is best
             return {"label": label, "children": children, "id": f"nav-group-{index}",
                     "current": any(c["current"] for c in children)}
         return {"label": label, "url": target,

@@ -13,7 +13,11 @@ event happened: a ticket filed in January and answered in March counts as filed 
 and as responded in March. Timeliness is the stored clock outcomes (R-CLK-5): on time =
 ``met``, late = ``expired`` (a clock ended by an action after its due moment is stored
 expired), counted in the month the clock ended; ``stopped`` and ``cancelled`` mean the step
-did not happen (the ticket closed first) and never enter a rate.
+did not happen (the ticket closed first) and never enter a rate. Outage relief (issue 15,
+docs/decisions/0014): a clock that an outage's relief moved counts by its outcome against
+its new due moment (met is met); a clock that had already expired inside the outage counts
+as ``relief``, never as late, and neither it nor the sanction-candidate mark it brought
+enters a rate or a count of missed deadlines.
 """
 
 from __future__ import annotations
@@ -209,6 +213,11 @@ def stopped_key(step_key):
     return f"stopped:{step_key}"
 
 
+def relief_key(step_key):
+    """A deadline that expired inside a declared outage: outage relief, not missed."""
+    return f"relief:{step_key}"
+
+
 def extension_key(party, status):
     return f"extension:{party}:{status}"
 
@@ -224,6 +233,8 @@ class ClockData:
     length: int
     due_date: datetime.date
     started_at: datetime.datetime
+    #: It expired inside a declared outage whose relief was applied (OutageRelief "noted").
+    relief: bool = False
 
 
 @dataclass
@@ -298,7 +309,9 @@ def ticket_keys(t: TicketData) -> list[str]:
     count(t.responded_at, RESPONDED.key)
     count(t.contested_at, CONTESTED.key)
     count(t.review_requested_at, REVIEW_REQUESTED.key)
-    count(t.sanction_candidate_at, SANCTION_CANDIDATES.key)
+    response = t.latest_clock(ck.MCO_RESPONSE.key)
+    if response is None or not response.relief:  # a mark the outage brought is relief
+        count(t.sanction_candidate_at, SANCTION_CANDIDATES.key)
     if t.closed_at is not None and t.close_reason:
         count(t.closed_at, close_reason_measure(t.close_reason, t.presented_at is not None))
     if t.decided_at is not None and t.decision_outcome:
@@ -314,7 +327,9 @@ def ticket_keys(t: TicketData) -> list[str]:
         if step is None or not clock.outcome or clock.stopped_at is None:
             continue
         extended = clock.kind == ck.MCO_RESPONSE.key and clock.length > ck.MCO_RESPONSE.length
-        if clock.outcome == "met":
+        if clock.outcome == "expired" and clock.relief:
+            count(clock.stopped_at, relief_key(step.key))
+        elif clock.outcome == "met":
             count(clock.stopped_at, met_key(step.key))
             if extended:
                 count(clock.stopped_at, met_key(step.key, extended=True))
@@ -324,8 +339,8 @@ def ticket_keys(t: TicketData) -> list[str]:
                 count(clock.stopped_at, expired_key(step.key, extended=True))
         else:
             count(clock.stopped_at, stopped_key(step.key))
-    response = t.latest_clock(ck.MCO_RESPONSE.key)
-    if t.responded_at is not None and response is not None and response.outcome == "expired":
+    if (t.responded_at is not None and response is not None and response.outcome == "expired"
+            and not response.relief):
         count(t.responded_at, RESPONDED_LATE.key)
 
     # How long each finished step took, in the month it finished.
@@ -513,6 +528,7 @@ def timeliness_row(step: Step, label: str, counts: dict, extended=False) -> dict
         "label": label, "on_time": on_time, "late": late,
         "rate": rate(on_time, late),
         "stopped": None if extended else counts.get(stopped_key(step.key), 0),
+        "relief": None if extended else counts.get(relief_key(step.key), 0),
     }
 
 

@@ -45,7 +45,7 @@ def load(ticket_ids=None, *, between=None) -> dict[int, metrics.TicketData]:
     """``TicketData`` of the given tickets, or of the tickets whose ids are ``between``
     (first, last) both included (a rebuild), drafts left out, in a fixed number of queries
     whatever their number."""
-    from deadlines.models import Clock
+    from deadlines.models import Clock, OutageRelief
     from tickets.models import (
         Decision,
         ExtensionRequest,
@@ -99,13 +99,17 @@ def load(ticket_ids=None, *, between=None) -> dict[int, metrics.TicketData]:
         data.get(ticket_id, missing).information_requests.append((requested_at, answered_at))
     ticket_type = ContentType.objects.get_for_model(Ticket)
     kinds = [s.key for s in metrics.STEPS]
-    for (object_id, kind, outcome, stopped_at, length, due_date, started_at) in (
-            of(Clock.objects.filter(content_type=ticket_type, kind__in=kinds), "object_id")
-            .values_list("object_id", "kind", "outcome", "stopped_at", "length", "due_date",
-                         "started_at")):
+    measured = of(Clock.objects.filter(content_type=ticket_type, kind__in=kinds), "object_id")
+    # Issue 15: the clocks that expired inside an outage whose relief was applied.
+    relieved = set(OutageRelief.objects.filter(
+        action=OutageRelief.Action.NOTED, clock__in=measured.values("pk"),
+    ).values_list("clock_id", flat=True))
+    for (pk, object_id, kind, outcome, stopped_at, length, due_date, started_at) in (
+            measured.values_list("pk", "object_id", "kind", "outcome", "stopped_at", "length",
+                                 "due_date", "started_at")):
         data.get(object_id, missing).clocks.append(metrics.ClockData(
             kind=kind, outcome=outcome, stopped_at=stopped_at, length=length,
-            due_date=due_date, started_at=started_at))
+            due_date=due_date, started_at=started_at, relief=pk in relieved))
     return data
 
 
@@ -113,9 +117,11 @@ def _fact(t: metrics.TicketData, keys) -> TicketFact:
     from tickets import clock_kinds
 
     response = t.latest_clock(clock_kinds.MCO_RESPONSE.key)
+    # A sanction-candidate mark that an outage brought is relief (issue 15): not listed.
+    relieved = response is not None and response.relief
     return TicketFact(
         ticket_id=t.id, mco_id=t.mco_id, complaint_type_id=t.complaint_type_id, keys=keys,
-        sanction_candidate_at=t.sanction_candidate_at,
+        sanction_candidate_at=None if relieved else t.sanction_candidate_at,
         response_due_date=response.due_date if response else None,
         responded_at=t.responded_at, closed_at=t.closed_at,
     )

@@ -121,11 +121,13 @@ def build(scope: metrics.Scope, *, now=None, pages=None, lists=True) -> Report:
         "timeliness", "On time, by step and MCO",
         [_text("step", "Step"), _text("label", "MCO"), Column("on_time", "On time"),
          Column("late", "Late"), Column("rate", "On-time rate", "percent"),
-         Column("stopped", "Ended without the step")],
+         Column("stopped", "Ended without the step"), Column("relief", "Outage relief")],
         metrics.timeliness_rows(by_mco, mcos, scope.for_mco),
         note="On time and late are the outcomes stored with each deadline, in the month "
              "the deadline ended. \u201cEnded without the step\u201d: the ticket closed "
-             "first; these are not in the rate."))
+             "first; these are not in the rate. \u201cOutage relief\u201d: deadlines that "
+             "ran out while HFS had declared the portal down; not late, and not in the rate "
+             "(a deadline the outage moved counts against its new day)."))
     durations_by_mco = metrics.read_durations(scope, by_mco=True)
     overall = {} if scope.for_mco else metrics.read_durations(scope)
     add("durations", Table(
@@ -172,7 +174,8 @@ def _step_tables(report, scope, mcos):
     for step in metrics.steps(scope.for_mco):
         add(f"on_time_{step.key}", Table(
             f"on_time_{step.key}", f"{step.label}: on time, by MCO",
-            [*on_time_columns, Column("stopped", "Ended without the step")],
+            [*on_time_columns, Column("stopped", "Ended without the step"),
+             Column("relief", "Outage relief")],
             [r for r in timeliness if r["step"] == step.label]))
         if step is metrics.MCO_RESPONSE:
             label = f"{step.label} (with an approved extension)"

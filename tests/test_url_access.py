@@ -92,6 +92,13 @@ EXPECTED = {
     "closure_add": {"hfs"},
     "closure_remove": {"hfs"},
     "clock_retry": {"hfs"},
+    # Issue 15: portal outages and their relief.
+    "outage_list": {"hfs"},
+    "outage_declare": {"hfs"},
+    "outage_detail": {"hfs"},
+    "outage_correct": {"hfs"},
+    "outage_withdraw": {"hfs"},
+    "outage_apply": {"hfs"},
     # Issue 15: the deadline calendar feed opens with the token in its address alone (a
     # wrong one is a 404: tests/deadlines/test_calendar_feed.py); anyone with a role turns
     # their own on and off.

@@ -144,8 +144,8 @@ def test_a_table_downloads_as_a_spreadsheet_with_the_same_numbers(story, hfs_cli
 def test_the_timeliness_and_list_spreadsheets(story, hfs_client):
     rows, _ = workbook_rows(hfs_client.get(reverse("report_export", args=["timeliness"]), Q1))
     assert rows[0] == ["Step", "MCO", "On time", "Late", "On-time rate (%)",
-                       "Ended without the step"]
-    assert ["HFS triage", "All MCOs", 4, 1, 80.0, 0] in rows
+                       "Ended without the step", "Outage relief"]
+    assert ["HFS triage", "All MCOs", 4, 1, 80.0, 0, 0] in rows
     rows, _ = workbook_rows(hfs_client.get(reverse("report_export", args=["sanctions"]), Q1))
     assert rows[0] == ["Ticket", "MCO", "Marked", "Response was due", "Responded",
                        "Days late"]
