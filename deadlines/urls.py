@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deadlines import feed_views, views
+from deadlines import views
 
 urlpatterns = [
     path("", views.closure_list, name="closure_list"),
@@ -14,7 +14,4 @@ urlpatterns = [
     path("outages/<int:pk>/correct/", views.outage_correct, name="outage_correct"),
     path("outages/<int:pk>/withdraw/", views.outage_withdraw, name="outage_withdraw"),
     path("outages/<int:pk>/apply/", views.outage_apply, name="outage_apply"),
-    # Issue 15: the deadline calendar feed (its token is the credential) and its controls.
-    path("calendar/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
-    path("calendar/settings/", feed_views.calendar_feed_change, name="calendar_feed_change"),
 ]

@@ -41,6 +41,7 @@ urlpatterns = [
     path("mcos/", reference.mco_list, name="mco_list"),
     path("mcos/<slug:slug>/edit/", reference.mco_edit, name="mco_edit"),
     path("closures/", include("deadlines.urls")),
+    path("calendar/", include("deadlines.feed_urls")),
     path("registration/", include("registration.urls")),
     path("tickets/", include("tickets.urls")),
     path("jobs/", include("jobs.urls")),

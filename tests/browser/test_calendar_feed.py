@@ -21,7 +21,7 @@ from tests.browser.test_filing_steps import at_both_widths
 # The fixtures imported above are used by name (pytest): the test arguments shadow them.
 # ruff: noqa: F811
 
-ADDRESS = re.compile(r"/closures/calendar/cal_[A-Za-z0-9_-]{40,}\.ics$")
+ADDRESS = re.compile(r"/calendar/cal_[A-Za-z0-9_-]{40,}\.ics$")
 
 
 def calendar_reads(playwright, url):
