@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,7 @@ def start(kind: str, params: dict | None, user, *, label: str = "", return_url: 
     """
     from jobs.models import Job
     from jobs.tasks import run_job
+    from portal.tasks import publish_after_commit
 
     spec = registry.get(kind)
     if not getattr(user, "is_authenticated", False):
@@ -43,7 +43,9 @@ def start(kind: str, params: dict | None, user, *, label: str = "", return_url: 
         return_url = ""
     job = Job.objects.create(kind=kind, label=(label or spec.label)[:200], params=params or {},
                              requested_by=user, return_url=return_url[:1000])
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    # A broker that is down never fails the request (issue 15): the job waits queued and
+    # jobs.start_waiting publishes it again.
+    publish_after_commit(run_job, job.pk)
     return job
 
 

@@ -33,6 +33,9 @@ def _schedule_periodic_tasks(sender, **kwargs):
         900, sender.signature("jobs.delete_expired_files"), name="delete expired export files",
     )
     sender.add_periodic_task(
+        60, sender.signature("jobs.start_waiting"), name="start jobs the broker missed",
+    )
+    sender.add_periodic_task(
         getattr(settings, "API_WEBHOOK_SECONDS", 15), sender.signature("api.deliver_webhooks"),
         name="deliver webhooks",
     )

@@ -200,3 +200,27 @@ def test_the_cache_falls_back_and_comes_back_with_a_redis_that_stops_and_starts(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_an_export_started_with_the_broker_down_waits_and_starts_later(
+        broker_down, client, mco_staff, presented_ticket, django_capture_on_commit_callbacks):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from jobs.models import Job
+    from jobs.tasks import start_waiting
+    from portal.celery import app
+
+    client.force_login(mco_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("mco_export"))
+    assert started.status_code == 302  # the job page, not a 500
+    job = Job.objects.get()
+    assert job.status == Job.Status.QUEUED
+    app.conf.task_always_eager = True  # the broker is back (the tests' worker runs inline)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        assert start_waiting() == 1
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
