@@ -2,14 +2,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | cksum | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# One command updates both hashed lock files from pyproject.toml (issue 15).
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lint browser-deps clean
+.PHONY: run test install lint lock browser-deps clean
 
-$(STAMP): pyproject.toml
+# Every dependency from the hashed lock (pip refuses a file whose hash differs), then the
+# project itself without dependencies.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --require-hashes -r requirements-dev.lock
+	$(PIP) install --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -28,6 +34,11 @@ test: install browser-deps
 
 browser-deps:
 	@bash scripts/ensure-chromium.sh
+
+## make lock: pin every dependency again, with hashes (after changing pyproject.toml)
+lock: install
+	$(COMPILE) -o requirements.lock pyproject.toml
+	$(COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .

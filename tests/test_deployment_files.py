@@ -377,3 +377,32 @@ def test_celery_app_named_in_compose_is_importable(compose):
 def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".venv", "var", ".git", "staticfiles", "__pycache__"} <= ignored
+
+
+def test_the_lock_files_pin_every_dependency_of_pyproject_with_hashes():
+    """Reproducible installs (issue 15): requirements.lock (the image) and
+    requirements-dev.lock (make install, CI) pin each dependency pyproject.toml names, at
+    its version, with hashes; `make lock` writes them again."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def pins(name):
+        text = (ROOT / name).read_text()
+        found = dict(re.findall(r"^([a-z0-9._-]+)==([^ \\\n]+)", text, flags=re.M))
+        pinned = [line for line in text.splitlines() if re.match(r"^[a-z0-9._-]+==", line)]
+        # Each pin goes on to its hashes ("name==1.0 \" then "--hash=sha256:..." lines).
+        assert pinned and all(line.endswith("\\") for line in pinned), name
+        return found
+
+    def wanted(requirements):
+        return {re.split(r"[\[=]", r)[0].lower().replace("_", "-"): r.split("==")[1]
+                for r in requirements}
+
+    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+    for name, version in wanted(project["dependencies"]).items():
+        assert runtime.get(name) == version, name
+        assert dev.get(name) == version, name
+    for name, version in wanted(project["optional-dependencies"]["dev"]).items():
+        assert dev.get(name) == version, name
+        assert name not in runtime or name in wanted(project["dependencies"]), name
