@@ -34,4 +34,6 @@ USER portal
 
 EXPOSE 8000
 
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: threaded workers sized to the box, the access log on stdout
+# (docs/decisions/0013-throughput.md).
+CMD ["gunicorn", "portal.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

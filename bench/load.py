@@ -79,6 +79,8 @@ BENCH_DOMAIN = "load.bench.invalid"
 MIRRORS = {"triage": "triage_due", "mco_response": "response_due",
            "hfs_decision": "decision_due"}
 REDIS_URL = "redis://127.0.0.1:6379/7"
+#: The Dockerfile's command's arguments (its CMD; gunicorn.conf.py holds the settings).
+DEFAULT_GUNICORN = "-c gunicorn.conf.py"
 
 
 def main():
@@ -91,8 +93,10 @@ def main():
                         help="generator processes (the users are spread over them)")
     parser.add_argument("--keep", action="store_true",
                         help="use the database an earlier run loaded (no reload)")
-    parser.add_argument("--gunicorn", default="-c gunicorn.conf.py",
-                        help="gunicorn's arguments before the app (default: the Dockerfile's)")
+    parser.add_argument("--gunicorn", action="append",
+                        help="gunicorn's arguments before the app (default: the Dockerfile's, "
+                             f"{DEFAULT_GUNICORN!r}); given more than once, each server is "
+                             "measured in turn in the same run")
     parser.add_argument("--phases", default="bare,mixed")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--load-only", action="store_true",
@@ -105,6 +109,8 @@ def main():
         from bench.clock_sweep import ensure_database
 
         ensure_database(url)
+    if args.json:
+        Path(args.json).unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     os.environ.update(server_env(url, work))
 
@@ -129,18 +135,22 @@ def main():
     if args.load_only:
         return
 
-    port = free_port()
-    server = start_server(args.gunicorn, port, work)
-    try:
-        wait_until_up(port)
-        assets = static_assets(port, users)
-        results = {}
-        for phase in args.phases.split(","):
-            results[phase] = run_phase(phase, port, users, assets, args)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    report(results, args, tickets, load_s, users)
+    met = True
+    for arguments in args.gunicorn or [DEFAULT_GUNICORN]:
+        port = free_port()
+        server = start_server(arguments, port, work)
+        try:
+            wait_until_up(port)
+            assets = static_assets(port, users)
+            results = {}
+            for phase in args.phases.split(","):
+                results[phase] = run_phase(phase, port, users, assets, args)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        met = report(results, args, arguments, tickets, load_s, users) and met
+    if not met:
+        sys.exit(1)
 
 
 # --- The server ---------------------------------------------------------------------------
@@ -172,12 +182,20 @@ def free_port():
 
 
 def start_server(arguments, port, work):
-    command = [str(Path(sys.executable).with_name("gunicorn")), *shlex.split(arguments),
+    """gunicorn with ``arguments``; leading ``NAME=value`` words are set in its
+    environment (``WEB_THREADS=8 -c gunicorn.conf.py``)."""
+    words = shlex.split(arguments)
+    environment = dict(os.environ)
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        environment[name] = value
+    command = [str(Path(sys.executable).with_name("gunicorn")), *words,
                "--bind", f"127.0.0.1:{port}", "portal.wsgi:application"]
-    log = (work / "gunicorn.log").open("w")
-    print(f"server: {' '.join(command)} (log: {log.name})", flush=True)
+    log = (work / "gunicorn.log").open("a")
+    print(f"server: {arguments} (log: {log.name})", flush=True)
     # The command is gunicorn from this venv with the arguments given on our command line.
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    return subprocess.Popen(command, cwd=ROOT, env=environment,  # noqa: S603
+                            stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_until_up(port, timeout=60):
@@ -533,7 +551,8 @@ def summary(values):
     return statistics.median(values), p95, values[-1]
 
 
-def report(results, args, tickets, load_s, users):
+def report(results, args, arguments, tickets, load_s, users):
+    """Prints the run's tables; returns whether the goal was met."""
     print()
     loaded = "loaded by an earlier run" if load_s is None else f"loaded in {load_s:.0f} s"
     roles = {}
@@ -542,7 +561,7 @@ def report(results, args, tickets, load_s, users):
     load_avg = os.getloadavg()
     print(f"{tickets:,} tickets ({loaded}); {len(users)} users "
           f"({', '.join(f'{n} {r}' for r, n in roles.items())}); server: gunicorn "
-          f"{args.gunicorn!r}; {datetime.date.today():%Y-%m-%d}, {os.cpu_count()} cores, "
+          f"{arguments!r}; {datetime.date.today():%Y-%m-%d}, {os.cpu_count()} cores, "
           f"load average after the run {load_avg[0]:.2f}; {args.seconds:.0f} s measured "
           f"per phase after {args.warmup:.0f} s of warm-up; {args.processes} generator "
           "processes.")
@@ -594,9 +613,11 @@ def report(results, args, tickets, load_s, users):
               f"{mixed['errors'] + figures['bare']['errors']} (goal 0): "
               f"{'met' if met else 'MISSED'}.")
     if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2))
-    if not met:
-        sys.exit(1)
+        path = Path(args.json)
+        runs = json.loads(path.read_text()) if path.exists() else {}
+        runs[arguments] = figures
+        path.write_text(json.dumps(runs, indent=2))
+    return met
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # R-SEC-2: Cache-Control: private, no-store for signed-in people (above sessions).
     "portal.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # R-SEC-3: renews the idle timeout, one session write a minute (below sessions).
+    "portal.middleware.SessionTouchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,6 +111,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    if env.bool("DB_PREPARED_STATEMENTS", default=False):
+        # Parameters bound by the server, and a query run five times on a connection kept
+        # open is prepared: parsed and planned once (docs/decisions/0013-throughput.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
@@ -191,11 +198,14 @@ MFA_ADAPTER = "portal.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "Illinois HFS Provider Resolution Portal"
 MFA_RECOVERY_CODE_COUNT = 10
 
-# R-SEC-3: idle sessions end. Every request renews the cookie, so it expires only after
-# SESSION_IDLE_MINUTES without a request.
+# R-SEC-3: idle sessions end. A request renews the session (portal.middleware.
+# SessionTouchMiddleware), at most once every SESSION_TOUCH_SECONDS, so it ends between
+# SESSION_IDLE_MINUTES less that minute and SESSION_IDLE_MINUTES without a request; one
+# session write a minute, not one a request (issue 14, docs/decisions/0013-throughput.md).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
