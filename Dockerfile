@@ -11,10 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The dependencies first, from pyproject.toml alone, so a code change reuses this layer.
-# ([tool.setuptools] packages = []: installing "." installs the dependencies, no code.)
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir .
+# The dependencies first, from the hashed lock alone (pip refuses a file whose hash
+# differs; `make lock` writes it from pyproject.toml), so a code change reuses this layer.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 

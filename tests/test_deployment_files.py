@@ -343,7 +343,7 @@ def test_dockerfile_builds_a_production_image(dockerfile):
     base = next(args for instr, args in instructions if instr == "FROM")
     assert base == "python:3.11-slim-bookworm"
     runs = " ".join(args for instr, args in instructions if instr == "RUN")
-    assert "pip install --no-cache-dir ." in runs
+    assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in runs
     assert "collectstatic --noinput" in runs and "DEBUG=false" in runs
     users = [args for instr, args in instructions if instr == "USER"]
     assert users and users[-1] not in {"root", "0"}, "the image must not run as root"
