@@ -205,7 +205,7 @@ def _refuse_overlap(starts_at, ends_at, mco, *, exclude=None) -> None:
 
 
 def _locked(outage) -> Outage:
-    return Outage.objects.select_for_update().select_related("mco").get(pk=outage.pk)
+    return Outage.objects.select_for_update(of=("self",)).select_related("mco").get(pk=outage.pk)
 
 
 def _refuse_unless_declared(outage: Outage, doing: str) -> None:
