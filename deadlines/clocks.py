@@ -179,6 +179,13 @@ def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
     if new_due == clock.due_date:
         clock.save(update_fields=["length"])
         return False
+    _set_due(clock, new_due, reason=reason, by=by, also=["length"])
+    return True
+
+
+def _set_due(clock: Clock, new_due: datetime.date, *, reason: str, by=None, also=()) -> None:
+    """Record a move (``ClockChange``), set the due day and moment, re-plan a reminder not
+    yet sent, save (with the fields in ``also``) and copy the due moment to the mirror."""
     ClockChange.objects.create(
         clock=clock,
         changed_by=by,
@@ -190,9 +197,8 @@ def _recompute(clock: Clock, *, reason: str, by=None) -> bool:
     clock.due_at = calendar.deadline_moment(new_due)
     if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
         clock.remind_at = _reminder_moment(clock.started_at, new_due)
-    clock.save(update_fields=["length", "due_date", "due_at", "remind_at"])
+    clock.save(update_fields=[*also, "due_date", "due_at", "remind_at"])
     _mirror(clock)
-    return True
 
 
 def move_due(clock: Clock, due_date: datetime.date, *, reason: str, by=None) -> bool:
@@ -206,21 +212,8 @@ def move_due(clock: Clock, due_date: datetime.date, *, reason: str, by=None) -> 
         raise ValueError("Only a running clock can be moved.")
     if due_date == clock.due_date:
         return False
-    ClockChange.objects.create(
-        clock=clock,
-        changed_by=by,
-        old_due_date=clock.due_date,
-        new_due_date=due_date,
-        reason=reason[:500],
-    )
-    clock.due_date = due_date
-    clock.due_at = calendar.deadline_moment(due_date)
-    if clock.reminded_at is None and kinds.get_kind(clock.kind).remind:
-        clock.remind_at = _reminder_moment(clock.started_at, due_date)
     clock.attention_at, clock.attention_error = None, ""
-    clock.save(update_fields=["due_date", "due_at", "remind_at", "attention_at",
-                              "attention_error"])
-    _mirror(clock)
+    _set_due(clock, due_date, reason=reason, by=by, also=["attention_at", "attention_error"])
     return True
 
 
