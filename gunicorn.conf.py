@@ -4,7 +4,6 @@ lets another request use the core, and a static file is answered by a free threa
 of waiting behind pages (docs/decisions/0013-throughput.md, issue 14). Each value can be
 changed by the environment variable beside it, or on gunicorn's command line."""
 
-import gc
 import multiprocessing
 import os
 
@@ -20,9 +19,3 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", 5))
 timeout = int(os.environ.get("WEB_TIMEOUT", 60))
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 
-
-def post_fork(server, worker):
-    # portal.wsgi freezes what start-up made (gc.freeze()); a request makes thousands of
-    # short-lived objects, so the youngest generation is collected less often.
-    gc.set_threshold(*(int(n) for n in os.environ.get("WEB_GC_THRESHOLD", "700,10,10")
-                       .split(",")))
