@@ -72,6 +72,8 @@ def test_hfs_declares_an_outage_previews_and_applies_its_relief(
     sign_in_as(page, portal_data, Role.HFS, sign_in, live_server, "/home/hfs/")
     nav_link(page, "Outages").click()
     expect(h1(page)).to_have_text("Portal outages")
+    expect(nav_link(page, "Outages")).to_have_attribute("aria-current", "page")
+    expect(nav_link(page, "Closure days")).not_to_have_attribute("aria-current", "page")
     at_both_widths(page, axe, shots, "outage-list")
 
     # An end before the start is named at its field, and what was typed stays.
