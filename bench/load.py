@@ -262,30 +262,11 @@ def headers(cookie):
     return h
 
 
-def server_pids():
-    """gunicorn's master and workers (``portal.wsgi`` on their command line, under us)."""
-    me = os.getpid()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if b"portal.wsgi" in cmdline and b"gunicorn" in cmdline and (
-                ppid == me or ppid in pids):
-            pids.append(int(entry.name))
-    return pids
-
-
 def cpu_seconds(select):
-    """CPU time (user + system) of this machine's processes that ``select(comm, cmdline)``
-    picks; children that ended are not counted (the server's workers live the whole run)."""
+    """CPU time (user + system, seconds) of each process on this machine that
+    ``select(comm, cmdline)`` picks, by pid."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -297,8 +278,14 @@ def cpu_seconds(select):
         comm = stat[stat.index("(") + 1: stat.rindex(")")]
         if select(comm, cmdline):
             fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_used(before, after):
+    """CPU seconds spent between two ``cpu_seconds`` readings by the processes alive at
+    the second (one started in between counts whole; one that ended is not counted)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def is_server(comm, cmdline):
@@ -506,8 +493,8 @@ def run_phase(phase, port, users, assets, args):
     time.sleep(max(0.0, window[0] - time.time()))
     server_at_start, pg_at_start = cpu_seconds(is_server), cpu_seconds(is_postgres)
     time.sleep(max(0.0, window[1] - time.time()))
-    cpu_window = (cpu_seconds(is_server) - server_at_start,
-                  cpu_seconds(is_postgres) - pg_at_start)
+    cpu_window = (cpu_used(server_at_start, cpu_seconds(is_server)),
+                  cpu_used(pg_at_start, cpu_seconds(is_postgres)))
     samples, generator_cpu = [], 0.0
     for _ in workers:
         got = queue.get(timeout=args.warmup + args.seconds + 120)
