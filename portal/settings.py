@@ -401,3 +401,6 @@ API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 API_WEBHOOK_HTTP_HOSTS = env.list("API_WEBHOOK_HTTP_HOSTS", default=[])
 # How often the beat queues and sends webhook deliveries, in seconds (api.tasks).
 API_WEBHOOK_SECONDS = env.int("API_WEBHOOK_SECONDS", default=15)
+# Outage relief (issue 15, deadlines.outages): clocks due in an outage, or within this many
+# business days after it, move to this many business days after it ended.
+OUTAGE_RELIEF_BUSINESS_DAYS = env.int("OUTAGE_RELIEF_BUSINESS_DAYS", default=2)
