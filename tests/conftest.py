@@ -128,17 +128,23 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need real row locks and concurrent connections. On the
     SQLite default they are deselected (not skipped); `.ci/run` runs the suite on
     PostgreSQL too, where they run. Tests marked ``redis`` start a Redis server of their own:
-    deselected where Debian's redis-server is not installed (`.ci/run` installs it)."""
+    deselected where Debian's redis-server is not installed (`.ci/run` installs it). Tests
+    marked ``pg_server`` start a PostgreSQL server of their own (initdb, pg_ctl): in the
+    PostgreSQL run, where Debian's server binaries are there (`.ci/run` installs them)."""
     import shutil
 
     from django.conf import settings
 
+    from tests.test_database_restart import server_binaries
+
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     has_redis = shutil.which("redis-server") is not None
+    own_postgres = on_postgres and server_binaries() is not None
     kept, deselected = [], []
     for item in items:
         needs = ((item.get_closest_marker("postgres") and not on_postgres)
-                 or (item.get_closest_marker("redis") and not has_redis))
+                 or (item.get_closest_marker("redis") and not has_redis)
+                 or (item.get_closest_marker("pg_server") and not own_postgres))
         (deselected if needs else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
