@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from deadlines import calendar
@@ -109,13 +109,16 @@ def action_needed(user, *, now=None, limit=50) -> list[Waiting]:
     queries, whatever the number of tickets."""
     now = now or timezone.now()
     visible = Ticket.objects.visible_to(user)
-    completed = ReviewSubmission.objects.filter(party=ReviewSubmission.Party.PROVIDER,
+    # NOT EXISTS, not NOT IN: an anti-join the planner runs per visible ticket (the
+    # provider-and-state index), instead of reading every ticket in review (issue 14).
+    completed = ReviewSubmission.objects.filter(ticket=OuterRef("pk"),
+                                                party=ReviewSubmission.Party.PROVIDER,
                                                 completed_at__isnull=False)
     which = Q()
     for action in ACTIONS.values():
         tickets = visible.filter(state=action.state)
         if action.kind == ck.REVIEW_SUBMISSIONS.key:
-            tickets = tickets.exclude(pk__in=completed.values("ticket_id"))
+            tickets = tickets.filter(~Exists(completed))
         which |= Q(kind=action.kind, object_id__in=tickets.values("pk"))
     clocks = list(Clock.objects.filter(which, content_type=_ticket_type(), outcome="")
                   .order_by("due_at", "pk")[:limit])
