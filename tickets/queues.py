@@ -34,13 +34,32 @@ COUNT_CAP = 1000
 class CappedPaginator(Paginator):
     """A paginator whose count stops at ``COUNT_CAP`` + 1: counting a queue reads at most
     that many index entries, whatever the history. ``capped`` says the real count is
-    larger; the pages go as far as the capped count (narrow the filters to go further)."""
+    larger; the pages go as far as the capped count (narrow the filters to go further).
+
+    ``rows``: a function that completes the page's tickets (their clocks' due moments,
+    related rows). Given, the queue's own query (filters and order, no joins for display)
+    counts and finds the page's keys alone — an index walk that never builds the skipped
+    rows — and ``rows(queryset of those keys)`` fetches the 25 shown, in the same order."""
 
     cap = COUNT_CAP
 
+    def __init__(self, object_list, per_page, *, rows=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows
+
+    def page(self, number):
+        if self.rows is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        found = self.rows(self.object_list.model.objects.filter(pk__in=keys)).in_bulk(keys)
+        return self._get_page([found[k] for k in keys if k in found], number, self)
+
     @cached_property
     def count(self):
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return _count_upto(self.object_list, self.cap + 1)
 
     @property
     def capped(self):
@@ -54,5 +73,11 @@ class CappedPaginator(Paginator):
 def capped_count(queryset, cap=None):
     """``{"count": n, "count_text": "n" or "1,000+"}``, counting at most cap + 1 rows."""
     cap = COUNT_CAP if cap is None else cap
-    count = queryset.order_by()[: cap + 1].count()
+    count = _count_upto(queryset, cap + 1)
     return {"count": count, "count_text": f"{cap:,}+" if count > cap else f"{count:,}"}
+
+
+def _count_upto(queryset, limit):
+    """How many rows, counting no further than ``limit``: only the key is selected, so the
+    count never computes a row's annotations (its subqueries) for the rows it counts."""
+    return queryset.order_by().values("pk")[:limit].count()

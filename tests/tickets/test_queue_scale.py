@@ -149,3 +149,27 @@ def test_the_review_queue_puts_open_records_after_due_decisions(provider_user, p
     client.force_login(hfs_staff)
     text = client.get("/tickets/reviews/").content.decode()
     assert text.index(second.number) < text.index(first.number)
+
+
+def test_a_page_finds_its_keys_first_then_completes_only_its_rows(provider_user, provider,
+                                                                  hfs_staff):
+    """With ``rows``, the queue's own query finds the page's keys (no joins for display)
+    and the rows are completed for those keys only, in the queue's order."""
+    from tickets.views.hfs import triage_queryset, triage_rows
+
+    for _ in range(5):
+        make_submitted(provider_user, provider)
+    order = list(triage_queryset(hfs_staff).values_list("pk", flat=True))
+    completed = []
+
+    def rows(queryset):
+        completed.append(sorted(queryset.values_list("pk", flat=True)))
+        return triage_rows(queryset)
+
+    paginator = CappedPaginator(triage_queryset(hfs_staff, rows=False), 2, rows=rows)
+    second = paginator.page(2)
+    assert [t.pk for t in second] == order[2:4]
+    assert completed == [sorted(order[2:4])]
+    assert all(t.triage_due_at == t.triage_due for t in second)  # the row's clock, joined
+    assert [t.pk for t in paginator.page(3)] == order[4:]
+    assert paginator.count == 5

@@ -23,13 +23,11 @@ hfs_staff = access.for_roles(Role.HFS)
 
 
 def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=False,
-                    query="", now=None):
-    """Submitted tickets with their triage due moment, soonest first."""
+                    query="", now=None, rows=True):
+    """Submitted tickets, the soonest triage due first; with ``rows``, each with what its
+    queue row shows (``triage_rows``); without, the bare query a paginator counts."""
     now = now or timezone.now()
-    qs = with_clock(
-        Ticket.objects.visible_to(user).filter(state=State.SUBMITTED),
-        clock_kinds.TRIAGE.key, "triage",
-    ).select_related("provider", "mco", "complaint_type", "assigned_to")
+    qs = Ticket.objects.visible_to(user).filter(state=State.SUBMITTED)
     if mco:
         qs = qs.filter(mco__slug=mco)
     if complaint_type:
@@ -52,7 +50,15 @@ def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=
         qs = qs.filter(match).distinct()
     # The clock's due moment as mirrored on the ticket, read in order from
     # ticket_triage_queue_idx (issue 14).
-    return qs.order_by("triage_due", "submitted_at", "id")
+    qs = qs.order_by("triage_due", "submitted_at", "id")
+    return triage_rows(qs) if rows else qs
+
+
+def triage_rows(qs):
+    """What a row of the triage queue shows: the triage clock, provider, MCO, type and
+    assignee."""
+    return with_clock(qs, clock_kinds.TRIAGE.key, "triage").select_related(
+        "provider", "mco", "complaint_type", "assigned_to")
 
 
 @hfs_staff
@@ -64,9 +70,8 @@ def triage_queue(request):
         "mine": request.GET.get("mine") == "1",
         "query": request.GET.get("q", "").strip(),
     }
-    page = CappedPaginator(triage_queryset(request.user, **params), 25).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(triage_queryset(request.user, **params, rows=False), 25,
+                           rows=triage_rows).get_page(request.GET.get("page"))
     return render(request, "tickets/hfs/triage.html", {
         "page": page, "params": params, "now": timezone.now(),
         "mcos": MCO.objects.all(), "types": ComplaintType.objects.all(),

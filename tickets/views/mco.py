@@ -39,20 +39,11 @@ def can_supervise(user):
 
 
 def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awaiting=False,
-                 mine=False, query="", now=None):
-    """Their MCO's presented tickets with the response and information-window clocks,
-    soonest response due first."""
+                 mine=False, query="", now=None, rows=True):
+    """Their MCO's presented tickets, soonest response due first; with ``rows``, each with
+    what its queue row shows (``mco_rows``); without, the bare query a paginator counts."""
     now = now or timezone.now()
-    qs = Ticket.objects.visible_to(user)
-    qs = with_clock(qs, clock_kinds.MCO_RESPONSE.key, "response").filter(
-        response_due__isnull=False)
-    qs = with_clock(qs, clock_kinds.INFO_WINDOW.key, "info_window")
-    qs = with_clock(qs, clock_kinds.EXTENSION_CUTOFF.key, "extension_cutoff")
-    qs = qs.annotate(
-        extension_status=Subquery(
-            ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
-        ),
-    ).select_related("provider", "complaint_type", "mco_assigned_to")
+    qs = Ticket.objects.visible_to(user).filter(response_due__isnull=False)
     if status == "action":
         qs = qs.filter(state__in=ACTION_STATES)
     elif status == "open":
@@ -77,7 +68,22 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
         qs = qs.filter(match).distinct()
     # The response clock's due moment as mirrored on the ticket, read in order from the
     # MCO queue's partial index for the status chosen (issue 14).
-    return qs.order_by("response_due", "presented_at", "id")
+    qs = qs.order_by("response_due", "presented_at", "id")
+    return mco_rows(qs) if rows else qs
+
+
+def mco_rows(qs):
+    """What a row of the MCO queue shows beside the ticket: its response, information
+    window and extension cut-off clocks, the first extension request's status, and the
+    provider, type and assignee."""
+    qs = with_clock(qs, clock_kinds.MCO_RESPONSE.key, "response")
+    qs = with_clock(qs, clock_kinds.INFO_WINDOW.key, "info_window")
+    qs = with_clock(qs, clock_kinds.EXTENSION_CUTOFF.key, "extension_cutoff")
+    return qs.annotate(
+        extension_status=Subquery(
+            ExtensionRequest.objects.filter(ticket=OuterRef("pk")).values("status")[:1]
+        ),
+    ).select_related("provider", "complaint_type", "mco_assigned_to")
 
 
 def _params(request):
@@ -95,8 +101,8 @@ def _params(request):
 @mco_staff
 def mco_queue(request):
     params = _params(request)
-    page = CappedPaginator(mco_queryset(request.user, **params), 25).get_page(
-        request.GET.get("page"))
+    page = CappedPaginator(mco_queryset(request.user, **params, rows=False), 25,
+                           rows=mco_rows).get_page(request.GET.get("page"))
     supervisor = can_supervise(request.user)
     return render(request, "tickets/mco/queue.html", {
         "mco": request.user.mco, "page": page, "params": params, "now": timezone.now(),
