@@ -44,17 +44,10 @@ def refusal(error):
 
 
 def queue_queryset(*, status="open", overdue=False, query="", now=None):
-    """Requests with their target (the registration clock's due moment), soonest first."""
+    """Requests, the soonest target first: the bare query a paginator counts and pages
+    (tickets.queues); ``queue_rows`` completes the rows shown."""
     now = now or timezone.now()
-    clock = Clock.objects.filter(
-        content_type=ContentType.objects.get_for_model(RegistrationRequest),
-        object_id=OuterRef("pk"),
-        kind=kinds.REGISTRATION.key,
-    ).order_by("-pk")
-    qs = RegistrationRequest.objects.annotate(
-        target_at=Subquery(clock.values("due_at")[:1]),
-        target_date=Subquery(clock.values("due_date")[:1]),
-    ).select_related("requester")
+    qs = RegistrationRequest.objects.all()
     if status in ("approved", "denied"):
         qs = qs.filter(status=status)
     elif status == "open":
@@ -75,6 +68,20 @@ def queue_queryset(*, status="open", overdue=False, query="", now=None):
     return qs.order_by("target_due", "id")
 
 
+def queue_rows(qs):
+    """A queue row: the request's target (the registration clock's due moment and day), its
+    requester and its providers."""
+    clock = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(RegistrationRequest),
+        object_id=OuterRef("pk"),
+        kind=kinds.REGISTRATION.key,
+    ).order_by("-pk")
+    return qs.annotate(
+        target_at=Subquery(clock.values("due_at")[:1]),
+        target_date=Subquery(clock.values("due_date")[:1]),
+    ).select_related("requester").prefetch_related("providers")
+
+
 @registration_admins
 def queue(request):
     status = request.GET.get("status", "open")
@@ -83,10 +90,8 @@ def queue(request):
     overdue = request.GET.get("overdue") == "1"
     query = request.GET.get("q", "").strip()
     page = CappedPaginator(
-        queue_queryset(status=status, overdue=overdue, query=query).prefetch_related(
-            "providers"
-        ),
-        25,
+        queue_queryset(status=status, overdue=overdue, query=query), 25,
+        rows=queue_rows,
     ).get_page(request.GET.get("page"))
     return render(
         request,

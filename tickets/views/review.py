@@ -141,26 +141,30 @@ def report_unfinished(request, pk):
     )
 
 
-@access.for_roles(Role.HFS)
-def review_queue(request):
-    """Tickets in HFS review, soonest decision due first (submissions still open after)."""
+def _review_rows(tickets):
+    """A review queue row: the decision and submission clocks' due moments, MCO, provider."""
     def due(kind):
         return Clock.objects.filter(
             content_type=ContentType.objects.get_for_model(Ticket), object_id=OuterRef("pk"),
             kind=kind, outcome="",
         )
+    return tickets.annotate(
+        decision_due_at=Subquery(due(ck.HFS_DECISION.key).values("due_at")[:1]),
+        decision_due_date=Subquery(due(ck.HFS_DECISION.key).values("due_date")[:1]),
+        submissions_due_date=Subquery(due(ck.REVIEW_SUBMISSIONS.key).values("due_date")[:1]),
+    ).select_related("mco", "provider")
+
+
+@access.for_roles(Role.HFS)
+def review_queue(request):
+    """Tickets in HFS review, soonest decision due first (submissions still open after)."""
     tickets = (
         Ticket.objects.filter(state=State.HFS_REVIEW)
-        .annotate(decision_due_at=Subquery(due(ck.HFS_DECISION.key).values("due_at")[:1]),
-                  decision_due_date=Subquery(due(ck.HFS_DECISION.key).values("due_date")[:1]),
-                  submissions_due_date=Subquery(
-                      due(ck.REVIEW_SUBMISSIONS.key).values("due_date")[:1]))
-        .select_related("mco", "provider")
         # The decision clock's due moment mirrored on the ticket (ticket_review_queue_idx,
         # issue 14); reviews whose record is still open (no decision clock yet) after.
         .order_by(F("decision_due").asc(nulls_last=True), "review_requested_at", "id")
     )
-    page = CappedPaginator(tickets, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, 25, rows=_review_rows).get_page(request.GET.get("page"))
     return render(request, "tickets/hfs/reviews.html", {"tickets": page, "page": page,
                                                          "now": timezone.now()})
 
