@@ -173,3 +173,12 @@ def test_a_page_finds_its_keys_first_then_completes_only_its_rows(provider_user,
     assert all(t.triage_due_at == t.triage_due for t in second)  # the row's clock, joined
     assert [t.pk for t in paginator.page(3)] == order[4:]
     assert paginator.count == 5
+
+
+def test_row_forms_give_each_row_its_own_ids():
+    from tickets.forms import ExtensionDecisionForm
+    from tickets.views.common import row_forms
+
+    forms = row_forms(ExtensionDecisionForm, [7, 12])
+    assert str(ExtensionDecisionForm(auto_id="x7_%s")) == forms[7]
+    assert 'id="x12_note"' in forms[12] and "x7_" not in forms[12]

@@ -17,7 +17,7 @@ from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
 from tickets.queues import CappedPaginator, with_clock
-from tickets.views.common import act, bound, post_action, visible_ticket
+from tickets.views.common import act, bound, post_action, row_forms, visible_ticket
 
 hfs_staff = access.for_roles(Role.HFS)
 
@@ -135,9 +135,10 @@ def extension_queue(request):
     clocks = _clocks_by_ticket([r.ticket_id for r in pending],
                                [clock_kinds.MCO_RESPONSE.key, clock_kinds.EXTENSION_CUTOFF.key])
     now = timezone.now()
+    forms = row_forms(ExtensionDecisionForm, [r.pk for r in pending])
     for r in pending:
         r.clocks = clocks.get(r.ticket_id, [])
-        r.form = ExtensionDecisionForm(auto_id=f"x{r.pk}_%s")
+        r.form = forms[r.pk]
         response = next((c for c in r.clocks if c.kind == clock_kinds.MCO_RESPONSE.key
                          and c.is_open_at(now)), None)
         # The actual new due date, by the clock's own rule (R-FLOW-4: 60 calendar days).
