@@ -61,6 +61,10 @@ class Clock(models.Model):
             models.Index(fields=["content_type", "object_id", "kind"], name="clock_subject_idx"),
             # Queues ordered by one kind's due moment read it in order (tickets.queues).
             models.Index(fields=["kind", "due_at"], name="clock_kind_due_idx"),
+            # The HFS home's "clocks needing attention" (a failed expiry action, R-CLK-4):
+            # almost always none, found without walking the running clocks (issue 14).
+            models.Index(fields=["attention_at"], name="clock_attention_idx",
+                         condition=models.Q(outcome="", attention_at__isnull=False)),
         ]
         constraints = [
             # One running clock of a kind per subject.
