@@ -81,20 +81,29 @@ class _OutageTimesForm(PortalForm):
 class DeclareOutageForm(_OutageTimesForm):
     mco = forms.ModelChoiceField(
         label="Who could not use the portal", required=False, queryset=None,
-        empty_label="Everyone: the whole portal was down",
+        empty_label="Everyone: the whole portal was down (unless a provider is chosen below)",
         help_text="Choose an MCO when only its staff could not reach the portal: then only "
         "its tickets' deadlines that its staff act on move.")
+    provider = forms.ModelChoiceField(
+        label="Provider whose access was down", required=False, queryset=None,
+        empty_label="No single provider",
+        help_text="Or choose a provider (by legal name and NPI) when only its staff could not "
+        "use the portal: then only its tickets' deadlines that it acts on move. Choose an MCO "
+        "or a provider, not both.")
 
-    field_order = ["start_date", "start_time", "end_date", "end_time", "mco", "reason",
-                   "relief_days"]
+    field_order = ["start_date", "start_time", "end_date", "end_time", "mco", "provider",
+                   "reason", "relief_days"]
 
     def __init__(self, *args, **kwargs):
-        from deadlines.outages import default_relief_days
+        from deadlines.outages import default_relief_days, provider_name
         from portal.models import MCO
+        from registration.models import Provider
 
         kwargs.setdefault("initial", {}).setdefault("relief_days", default_relief_days())
         super().__init__(*args, **kwargs)
         self.fields["mco"].queryset = MCO.objects.order_by("name")
+        self.fields["provider"].queryset = Provider.objects.order_by("legal_name", "npi", "pk")
+        self.fields["provider"].label_from_instance = provider_name
 
 
 class CorrectOutageForm(_OutageTimesForm):

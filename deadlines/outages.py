@@ -1,10 +1,11 @@
 """Outage relief (issue 15; docs/decisions/0014-outage-relief.md).
 
-When the portal, or one MCO's access to it, was down, HFS declares an outage: its start,
-its end, its reason and its relief (N business days, ``OUTAGE_RELIEF_BUSINESS_DAYS``,
-2 by default). Every running ticket clock whose due moment falls from the start of the
-outage up to the end of the Nth business day after the day it ended moves to that day
-(R-CLK-2: the day the outage ends is day 0).
+When the portal, or one MCO's or one provider's access to it, was down, HFS declares an
+outage: its start, its end, its reason and its relief (N business days,
+``OUTAGE_RELIEF_BUSINESS_DAYS``, 2 by default). Every running ticket clock whose due
+moment falls from the start of the outage up to the end of the Nth business day after
+the day it ended moves to that day (R-CLK-2: the day the outage ends is day 0). For one
+MCO's or one provider's outage, only its tickets' clocks that its staff act on move.
 
 The functions here are the only way to change an outage; each refuses anyone but HFS
 staff itself (``portal.permissions``), whatever calls it, and writes its log row and its
@@ -79,8 +80,9 @@ def parties_of(kind: kinds.ClockKind) -> frozenset[str]:
     return frozenset(p for p in ("provider", "mco", "hfs") if p in actor)
 
 
-def _mco_kinds() -> list[str]:
-    return [k.key for k in kinds.all_kinds() if "mco" in parties_of(k)]
+def _kinds_of(party: str) -> list[str]:
+    """The clock kinds whose actor includes ``party``."""
+    return [k.key for k in kinds.all_kinds() if party in parties_of(k)]
 
 
 def _ticket_type():
@@ -91,15 +93,19 @@ def _ticket_type():
 
 def _window(outage: Outage, ticket_type=None) -> Q:
     """The ticket clocks the outage covers: due from its start up to (not including) the
-    relief moment; for one MCO's outage, that MCO's tickets and the clocks its staff act on.
-    A clock already due at the relief moment gains nothing and is left alone."""
+    relief moment; for one MCO's (or one provider's) outage, that MCO's (provider's) tickets
+    and the clocks its staff act on. A clock already due at the relief moment gains nothing
+    and is left alone."""
     from tickets.models import Ticket
 
     window = Q(content_type=ticket_type or _ticket_type(), due_at__gte=outage.starts_at,
                due_at__lt=relief_moment(outage))
     if outage.mco_id is not None:
-        window &= Q(kind__in=_mco_kinds(),
+        window &= Q(kind__in=_kinds_of("mco"),
                     object_id__in=Ticket.objects.filter(mco_id=outage.mco_id).values("pk"))
+    elif outage.provider_id is not None:
+        window &= Q(kind__in=_kinds_of("provider"), object_id__in=Ticket.objects.filter(
+            provider_id=outage.provider_id).values("pk"))
     return window
 
 
@@ -130,9 +136,26 @@ def relief_floor(clock: Clock) -> datetime.date | None:
 # --- Wording ---------------------------------------------------------------------------------
 
 
+def provider_name(provider) -> str:
+    """A provider as HFS staff tell providers apart: legal name and NPI."""
+    return f"{provider.legal_name} (NPI {provider.npi})"
+
+
 def who_was_down(outage: Outage) -> str:
-    return (f"{outage.mco.name} staff could not use the portal" if outage.mco_id
-            else "The portal was unavailable")
+    if outage.mco_id:
+        return f"{outage.mco.name} staff could not use the portal"
+    if outage.provider_id:
+        return f"{provider_name(outage.provider)} staff could not use the portal"
+    return "The portal was unavailable"
+
+
+def whose_access(outage: Outage) -> str:
+    """Short, for a list: whose access was down."""
+    if outage.mco_id:
+        return f"{outage.mco.name} staff only"
+    if outage.provider_id:
+        return f"{provider_name(outage.provider)} staff only"
+    return "Everyone"
 
 
 def when(outage: Outage) -> str:
@@ -188,24 +211,42 @@ def _check(starts_at, ends_at, relief_days) -> None:
         raise ValidationError(errors)
 
 
-def _refuse_overlap(starts_at, ends_at, mco, *, exclude=None) -> None:
-    """Two outages over the same time and the same people would give relief twice."""
+def _check_scope(mco, provider) -> None:
+    """An outage is of the whole portal, of one MCO's access or of one provider's: never
+    both an MCO and a provider."""
+    if mco is not None and provider is not None:
+        raise ValidationError({"provider": ValidationError(
+            "Choose either an MCO or a provider whose access was down, not both: leave the "
+            "provider empty for an MCO's outage, or the MCO empty for a provider's.",
+            code="both")})
+
+
+def _refuse_overlap(starts_at, ends_at, mco, provider=None, *, exclude=None) -> None:
+    """Two outages over the same time and the same people would give relief twice. The
+    whole portal's outage overlaps every other; one MCO's overlaps the same MCO's, one
+    provider's the same provider's; an MCO's and a provider's do not overlap each other
+    (each moves only the clocks its own party acts on)."""
     others = Outage.objects.exclude(status=Outage.Status.WITHDRAWN).filter(
         starts_at__lt=ends_at, ends_at__gt=starts_at)
+    everyone = Q(mco__isnull=True, provider__isnull=True)
     if mco is not None:
-        others = others.filter(Q(mco__isnull=True) | Q(mco=mco))
+        others = others.filter(everyone | Q(mco=mco))
+    elif provider is not None:
+        others = others.filter(everyone | Q(provider=provider))
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
-    other = others.select_related("mco").first()
+    other = others.select_related("mco", "provider").first()
     if other is not None:
         raise ValidationError({"starts_at": ValidationError(
-            f"It overlaps the outage {when(other)} ({other.get_status_display().lower()}). "
+            f"It overlaps the outage {when(other)} ({whose_access(other)}; "
+            f"{other.get_status_display().lower()}). "
             "Correct that outage instead, or choose times that do not overlap it.",
             code="overlap")})
 
 
 def _locked(outage) -> Outage:
-    return Outage.objects.select_for_update(of=("self",)).select_related("mco").get(pk=outage.pk)
+    return Outage.objects.select_for_update(of=("self",)).select_related("mco", "provider").get(
+        pk=outage.pk)
 
 
 def _refuse_unless_declared(outage: Outage, doing: str) -> None:
@@ -223,18 +264,22 @@ def _refuse_unless_declared(outage: Outage, doing: str) -> None:
 # --- Declaring, correcting, withdrawing ------------------------------------------------------
 
 
-def declare(*, starts_at, ends_at, reason, by, relief_days=None, mco=None) -> Outage:
-    """Declare an outage (past, going on or planned). From now on the sweep holds the
-    clocks its relief will move."""
+def declare(*, starts_at, ends_at, reason, by, relief_days=None, mco=None,
+            provider=None) -> Outage:
+    """Declare an outage (past, going on or planned) of the whole portal, of one MCO's
+    access (``mco``) or of one provider's (``provider``), never both. From now on the sweep
+    holds the clocks its relief will move."""
     _require_hfs(by, "declare an outage")
+    _check_scope(mco, provider)
     relief_days = default_relief_days() if relief_days is None else relief_days
     reason = _clean_reason(reason)
     _check(starts_at, ends_at, relief_days)
     with transaction.atomic():
         _serialise()
-        _refuse_overlap(starts_at, ends_at, mco)
+        _refuse_overlap(starts_at, ends_at, mco, provider)
         outage = Outage.objects.create(starts_at=starts_at, ends_at=ends_at, reason=reason,
-                                       relief_days=relief_days, mco=mco, declared_by=by)
+                                       relief_days=relief_days, mco=mco, provider=provider,
+                                       declared_by=by)
         OutageChange.objects.create(outage=outage, action=OutageChange.Action.DECLARED,
                                     detail=describe(outage), reason=reason, changed_by=by)
         audit.write(user=by, action="outage_declare", object_type=OUTAGE,
@@ -274,7 +319,7 @@ def correct(outage: Outage, *, starts_at, ends_at, reason, relief_days, why, by)
             raise ValidationError({"starts_at": ValidationError(
                 f"It began on {short_datetime(outage.starts_at)}: its start can no longer "
                 "change.", code="started")})
-        _refuse_overlap(starts_at, ends_at, outage.mco, exclude=outage)
+        _refuse_overlap(starts_at, ends_at, outage.mco, outage.provider, exclude=outage)
         changed = []
         for name, label, new, shown in (
                 ("starts_at", "Start", starts_at, short_datetime),

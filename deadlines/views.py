@@ -121,7 +121,8 @@ def clock_retry(request, clock_pk):
 def _outage_list_page(request, form=None, status=200):
     from django.core.paginator import Paginator
 
-    listed = Outage.objects.select_related("mco", "declared_by").order_by("-starts_at", "-pk")
+    listed = Outage.objects.select_related("mco", "provider", "declared_by").order_by(
+        "-starts_at", "-pk")
     return render(request, "deadlines/outages/list.html", {
         "form": form or DeclareOutageForm(),
         "page": Paginator(listed, 25).get_page(request.GET.get("page")),
@@ -142,7 +143,8 @@ def outage_declare(request):
         try:
             outage = outages.declare(
                 starts_at=data["starts_at"], ends_at=data["ends_at"], reason=data["reason"],
-                relief_days=data["relief_days"], mco=data["mco"], by=request.user)
+                relief_days=data["relief_days"], mco=data["mco"],
+                provider=data["provider"], by=request.user)
         except ValidationError as error:
             form.add_service_error(error)
         else:
@@ -175,8 +177,8 @@ def _outage_page(request, outage, *, correct_form=None, withdraw_form=None, stat
 
 
 def _outage(pk):
-    return get_object_or_404(Outage.objects.select_related("mco", "declared_by", "applied_by"),
-                             pk=pk)
+    return get_object_or_404(
+        Outage.objects.select_related("mco", "provider", "declared_by", "applied_by"), pk=pk)
 
 
 @hfs_only

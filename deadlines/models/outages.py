@@ -14,7 +14,8 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class Outage(FSMModelMixin, models.Model):
-    """A time when the portal, or one MCO's access to it, was (or will be) down."""
+    """A time when the portal, or one MCO's or one provider's access to it, was (or will
+    be) down."""
 
     class Status(models.TextChoices):
         DECLARED = "declared", "Declared: relief not yet applied"
@@ -33,6 +34,11 @@ class Outage(FSMModelMixin, models.Model):
     mco = models.ForeignKey(
         "portal.MCO", verbose_name="MCO whose access was down", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
+    )
+    #: A provider: only its staff's access was down (never together with an MCO).
+    provider = models.ForeignKey(
+        "registration.Provider", verbose_name="provider whose access was down", null=True,
+        blank=True, on_delete=models.PROTECT, related_name="+",
     )
     status = FSMField(max_length=10, choices=Status.choices, default=Status.DECLARED,
                       protected=True)
@@ -60,6 +66,9 @@ class Outage(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                    name="outage_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(mco__isnull=True) | models.Q(provider__isnull=True),
+                name="outage_mco_or_provider"),
         ]
 
     def __str__(self):

@@ -433,6 +433,132 @@ def test_an_mco_outage_moves_only_that_mcos_deadlines_its_staff_act_on(
     assert (world.triage.pk, ck.TRIAGE.key) not in moved  # HFS acts on it
 
 
+# --- One provider's access (its staff could not use the portal) ----------------------------
+
+
+def other_providers_info(world, other_provider_user):
+    """Another provider's ticket with provider information due when world.info's is."""
+    other = object.__new__(World)
+    other.provider_user, other.mco, other.hfs = other_provider_user, world.mco, world.hfs
+    other.provider = make_provider(1)
+    approve(other_provider_user, other.provider)
+    asked = business_days_before(TUESDAY + datetime.timedelta(days=1), 5)
+    ticket = other.presented(business_days_before(asked, 5))
+    other.act(asked, workflow.request_information, ticket.pk, by=world.mco,
+              request_text="Send the remittance advice.")
+    assert clock(ticket, ck.PROVIDER_INFO).due_date == clock(world.info, ck.PROVIDER_INFO).due_date
+    return ticket
+
+
+def test_a_provider_outage_previews_only_its_tickets_deadlines_it_acts_on(
+        world, hfs_staff, other_provider_user):
+    other = other_providers_info(world, other_provider_user)
+    outage = declare(hfs_staff, provider=world.provider)
+    preview = outages.preview(outage)
+    # world.info's provider information: the provider acts. Its other tickets' clocks in
+    # the window are the MCO's responses and HFS's triage: they stay; so does the other
+    # provider's information request.
+    assert {(a.clock.object_id, a.clock.kind) for a in preview.moved} == {
+        (world.info.pk, ck.PROVIDER_INFO.key)}
+    assert preview.noted == [] and preview.ticket_count == 1
+    assert other.pk not in {a.clock.object_id for a in preview.rows}
+
+
+def test_a_provider_outage_moves_only_that_providers_provider_deadlines(
+        world, hfs_staff, other_provider_user, provider_user):
+    other = other_providers_info(world, other_provider_user)
+    other_due = clock(other, ck.PROVIDER_INFO).due_date
+    done = apply(declare(hfs_staff, provider=world.provider), hfs_staff)
+    assert (done.moved, done.noted, done.tickets) == (1, 0, 1)
+    assert clock(world.info, ck.PROVIDER_INFO).due_date == RELIEF
+    assert clock(other, ck.PROVIDER_INFO).due_date == other_due  # another provider's
+    inside = clock(world.due_inside, ck.MCO_RESPONSE)  # the same provider's; the MCO acts
+    assert inside.due_date == FRIDAY and not inside.changes.exists()
+    assert clock(world.triage, ck.TRIAGE).due_date == FRIDAY
+    event = world.info.events.get(action="outage_relief")
+    assert "Lakeside Clinic 0 (NPI 1234567893) staff could not use the portal" in event.note
+    assert not other.events.filter(action="outage_relief").exists()
+    sent = Notification.objects.filter(template="ticket_outage_relief")
+    assert [n.recipient for n in sent] == [provider_user]
+    assert sent.get().context["number"] == world.info.number
+
+
+def test_a_provider_outage_holds_only_its_providers_clocks(
+        world, hfs_staff, other_provider_user):
+    other = other_providers_info(world, other_provider_user)
+    declare(hfs_staff, provider=world.provider)
+    due = clock(world.info, ck.PROVIDER_INFO).due_at
+    clocks.enforce_due_clocks(due + datetime.timedelta(seconds=1))
+    assert clock(world.info, ck.PROVIDER_INFO).is_running  # held until relief
+    assert clock(other, ck.PROVIDER_INFO).outcome == Outcome.EXPIRED
+    assert clock(world.due_inside, ck.MCO_RESPONSE).outcome == Outcome.EXPIRED  # MCO acts
+
+
+def test_an_outage_of_both_an_mco_and_a_provider_is_refused(world, hfs_staff, mco_staff):
+    with pytest.raises(ValidationError) as refused:
+        declare(hfs_staff, mco=mco_staff.mco, provider=world.provider)
+    assert "provider" in refused.value.error_dict
+    assert "not both" in str(refused.value)
+    assert not Outage.objects.exists() and not AuditEvent.objects.filter(
+        object_type="outage").exists()
+
+
+def test_the_database_refuses_an_outage_of_both_an_mco_and_a_provider(
+        world, hfs_staff, mco_staff):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Outage.objects.create(starts_at=START, ends_at=END, reason=REASON, relief_days=2,
+                              mco=mco_staff.mco, provider=world.provider, declared_by=hfs_staff)
+
+
+def test_provider_outages_overlap_the_whole_portal_and_the_same_provider_only(
+        world, hfs_staff, mco_staff):
+    later = {"starts_at": START + datetime.timedelta(hours=1),
+             "ends_at": END + datetime.timedelta(hours=1)}
+    first = declare(hfs_staff, provider=world.provider)
+    with pytest.raises(ValidationError) as refused:  # the same provider
+        declare(hfs_staff, provider=world.provider, **later)
+    assert "starts_at" in refused.value.error_dict
+    assert "Lakeside Clinic 0 (NPI 1234567893) staff only" in str(refused.value)
+    with pytest.raises(ValidationError):  # the whole portal overlaps every outage
+        declare(hfs_staff, **later)
+    # Another provider's, and an MCO's (each moves only its own party's clocks), do not.
+    declare(hfs_staff, provider=make_provider(1), **later)
+    declare(hfs_staff, mco=mco_staff.mco, **later)
+    assert Outage.objects.count() == 3
+    with time_machine.travel(END + datetime.timedelta(hours=1), tick=False):
+        outages.withdraw(first, why="Declared twice", by=hfs_staff)
+    with pytest.raises(ValidationError):  # a whole-portal outage overlaps the other two
+        declare(hfs_staff)
+
+
+def test_a_whole_portal_outage_refuses_a_provider_outage_over_it(world, hfs_staff):
+    declare(hfs_staff)
+    with pytest.raises(ValidationError) as refused:
+        declare(hfs_staff, provider=world.provider, ends_at=END - datetime.timedelta(hours=1))
+    assert "starts_at" in refused.value.error_dict
+
+
+def test_a_future_provider_outage_is_corrected_within_its_provider(world, hfs_staff):
+    with time_machine.travel(at(FRIDAY - datetime.timedelta(days=3)), tick=False):
+        other = outages.declare(starts_at=END, ends_at=END + datetime.timedelta(hours=4),
+                                reason="Sign-in fix", provider=world.provider, by=hfs_staff)
+        outage = outages.declare(starts_at=START, ends_at=END - datetime.timedelta(hours=4),
+                                 reason="Sign-in broken", provider=world.provider,
+                                 by=hfs_staff)
+        with pytest.raises(ValidationError) as refused:  # into the same provider's other
+            outages.correct(outage, starts_at=START, ends_at=END + datetime.timedelta(hours=1),
+                            reason="Sign-in broken", relief_days=2, why="Longer",
+                            by=hfs_staff)
+        assert "starts_at" in refused.value.error_dict
+        outages.correct(outage, starts_at=START, ends_at=END, reason="Sign-in broken",
+                        relief_days=3, why="Vendor needs longer", by=hfs_staff)
+    outage.refresh_from_db()
+    assert (outage.ends_at, outage.relief_days, outage.provider) == (END, 3, world.provider)
+    assert other.provider == world.provider
+
+
 def test_the_stored_clock_rows_are_not_touched_by_a_preview(world, hfs_staff):
     before = list(Clock.objects.order_by("pk").values_list("pk", "due_date", "outcome"))
     outages.preview(declare(hfs_staff))
@@ -509,4 +635,40 @@ def test_other_roles_cannot_reach_the_outage_pages(client, world, mco_staff, pro
         client.force_login(user)
         assert client.get(reverse("outage_list")).status_code == 403
         assert client.post(reverse("outage_declare"), form_data()).status_code == 403
+    assert not Outage.objects.exists()
+
+
+def test_hfs_staff_declare_a_providers_outage_in_the_page(client, world, hfs_staff):
+    from django.urls import reverse
+
+    with time_machine.travel(END + datetime.timedelta(hours=1), tick=False):
+        client.force_login(hfs_staff)
+        form = client.get(reverse("outage_list")).content.decode()
+        assert 'for="id_provider"' in form and "Lakeside Clinic 0 (NPI 1234567893)" in form
+        response = client.post(reverse("outage_declare"),
+                               form_data(provider=str(world.provider.pk)))
+        assert response.status_code == 302
+        outage = Outage.objects.get()
+        assert (outage.provider, outage.mco) == (world.provider, None)
+        page = client.get(response["Location"]).content.decode()
+        listed = client.get(reverse("outage_list")).content.decode()
+    assert "Lakeside Clinic 0 (NPI 1234567893) staff could not use the portal" in page
+    assert world.info.number in page and world.due_inside.number not in page
+    assert "Lakeside Clinic 0 (NPI 1234567893) staff only" in listed
+
+
+def test_a_providers_outage_with_an_mco_too_is_refused_at_the_provider_field(
+        client, world, hfs_staff, mco_staff):
+    from django.urls import reverse
+
+    with time_machine.travel(END + datetime.timedelta(hours=1), tick=False):
+        client.force_login(hfs_staff)
+        response = client.post(reverse("outage_declare"), form_data(
+            mco=str(mco_staff.mco.pk), provider=str(world.provider.pk)))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_provider_error"' in html and "not both" in html
+    assert REASON in html
+    assert f'value="{world.provider.pk}" selected' in html
+    assert f'value="{mco_staff.mco.pk}" selected' in html
     assert not Outage.objects.exists()
