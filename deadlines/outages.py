@@ -141,21 +141,24 @@ def provider_name(provider) -> str:
     return f"{provider.legal_name} (NPI {provider.npi})"
 
 
-def who_was_down(outage: Outage) -> str:
+def _party(outage: Outage) -> str | None:
+    """The one party whose access was down; None for the whole portal."""
     if outage.mco_id:
-        return f"{outage.mco.name} staff could not use the portal"
+        return outage.mco.name
     if outage.provider_id:
-        return f"{provider_name(outage.provider)} staff could not use the portal"
-    return "The portal was unavailable"
+        return provider_name(outage.provider)
+    return None
+
+
+def who_was_down(outage: Outage) -> str:
+    party = _party(outage)
+    return f"{party} staff could not use the portal" if party else "The portal was unavailable"
 
 
 def whose_access(outage: Outage) -> str:
     """Short, for a list: whose access was down."""
-    if outage.mco_id:
-        return f"{outage.mco.name} staff only"
-    if outage.provider_id:
-        return f"{provider_name(outage.provider)} staff only"
-    return "Everyone"
+    party = _party(outage)
+    return f"{party} staff only" if party else "Everyone"
 
 
 def when(outage: Outage) -> str:

@@ -91,23 +91,18 @@ class OwnPostgres:
 
 
 def portal_environment(folder, database_url):
-    """The compose file's web environment, on the test's own PostgreSQL, without Redis
-    (the embedded default's memory cache and tasks run in the process)."""
+    """The compose file's web environment (``bench.load.server_env``, as the load test runs
+    the portal), on the test's own PostgreSQL, with the product's own settings and without
+    Redis (the embedded default's memory cache; tasks run in the process)."""
+    from bench.load import server_env
+
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PYTEST"))}
+    environment.update(server_env(database_url, folder))
+    del environment["REDIS_URL"]
     environment.update({
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
         "SECRET_KEY": "restart-test-only-not-a-real-secret-key-0123456789-abcdefghijkl",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BEHIND_TLS_PROXY": "true",
-        "SITE_URL": "https://localhost",
-        "PORTAL_VAR_DIR": str(folder / "var"),
-        "MEDIA_ROOT": str(folder / "uploads"),
-        "STATIC_ROOT": str(folder / "static"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "WARNING",
         "WEB_WORKERS": "2",
         "WEB_ACCESS_LOG": "/dev/null",
         "PYTHONUNBUFFERED": "1",

@@ -163,7 +163,7 @@ def export_mco_queue(job, progress):
     may see when it runs (their MCO's presented tickets, R-SEC-1), in the queue's order."""
     # The queue's query lives with its page; read here when the job runs.
     from tickets.models import ExtensionRequest
-    from tickets.views.mco import mco_queryset
+    from tickets.views.mco import mco_queryset, mco_rows
 
     user = job.requested_by
     mco_id = job.params.get("mco")
@@ -171,8 +171,9 @@ def export_mco_queue(job, progress):
         raise jobs.JobFailed("You are no longer on this MCO's staff, so its tickets cannot be "
                              "exported for you.")
     filters = job.params.get("filters") or {}
-    tickets = mco_queryset(user, **filters).filter(mco_id=mco_id)
-    total = tickets.count()
+    queue = mco_queryset(user, **filters).filter(mco_id=mco_id)
+    total = queue.count()  # the bare query: no row's joins to count through
+    tickets = mco_rows(queue)
     progress(0, total)
     labels = dict(ExtensionRequest.Status.choices)
     written = [0]  # the rows actually written (tickets may be presented meanwhile)

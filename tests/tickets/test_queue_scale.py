@@ -166,7 +166,7 @@ def test_a_page_finds_its_keys_first_then_completes_only_its_rows(provider_user,
         completed.append(sorted(queryset.values_list("pk", flat=True)))
         return triage_rows(queryset)
 
-    paginator = CappedPaginator(triage_queryset(hfs_staff, rows=False), 2, rows=rows)
+    paginator = CappedPaginator(triage_queryset(hfs_staff), 2, rows=rows)
     second = paginator.page(2)
     assert [t.pk for t in second] == order[2:4]
     assert completed == [sorted(order[2:4])]

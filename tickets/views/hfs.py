@@ -23,9 +23,9 @@ hfs_staff = access.for_roles(Role.HFS)
 
 
 def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=False,
-                    query="", now=None, rows=True):
-    """Submitted tickets, the soonest triage due first; with ``rows``, each with what its
-    queue row shows (``triage_rows``); without, the bare query a paginator counts."""
+                    query="", now=None):
+    """Submitted tickets, the soonest triage due first: the bare query a paginator counts
+    and pages; ``triage_rows`` adds what a row shows."""
     now = now or timezone.now()
     qs = Ticket.objects.visible_to(user).filter(state=State.SUBMITTED)
     if mco:
@@ -50,8 +50,7 @@ def triage_queryset(user, *, mco=None, complaint_type=None, overdue=False, mine=
         qs = qs.filter(match).distinct()
     # The clock's due moment as mirrored on the ticket, read in order from
     # ticket_triage_queue_idx (issue 14).
-    qs = qs.order_by("triage_due", "submitted_at", "id")
-    return triage_rows(qs) if rows else qs
+    return qs.order_by("triage_due", "submitted_at", "id")
 
 
 def triage_rows(qs):
@@ -70,7 +69,7 @@ def triage_queue(request):
         "mine": request.GET.get("mine") == "1",
         "query": request.GET.get("q", "").strip(),
     }
-    page = CappedPaginator(triage_queryset(request.user, **params, rows=False), 25,
+    page = CappedPaginator(triage_queryset(request.user, **params), 25,
                            rows=triage_rows).get_page(request.GET.get("page"))
     return render(request, "tickets/hfs/triage.html", {
         "page": page, "params": params, "now": timezone.now(),

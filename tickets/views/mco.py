@@ -39,9 +39,9 @@ def can_supervise(user):
 
 
 def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awaiting=False,
-                 mine=False, query="", now=None, rows=True):
-    """Their MCO's presented tickets, soonest response due first; with ``rows``, each with
-    what its queue row shows (``mco_rows``); without, the bare query a paginator counts."""
+                 mine=False, query="", now=None):
+    """Their MCO's presented tickets, soonest response due first: the bare query a paginator
+    counts and pages; ``mco_rows`` adds what a row shows."""
     now = now or timezone.now()
     qs = Ticket.objects.visible_to(user).filter(response_due__isnull=False)
     if status == "action":
@@ -68,8 +68,7 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
         qs = qs.filter(match).distinct()
     # The response clock's due moment as mirrored on the ticket, read in order from the
     # MCO queue's partial index for the status chosen (issue 14).
-    qs = qs.order_by("response_due", "presented_at", "id")
-    return mco_rows(qs) if rows else qs
+    return qs.order_by("response_due", "presented_at", "id")
 
 
 def mco_rows(qs):
@@ -101,7 +100,7 @@ def _params(request):
 @mco_staff
 def mco_queue(request):
     params = _params(request)
-    page = CappedPaginator(mco_queryset(request.user, **params, rows=False), 25,
+    page = CappedPaginator(mco_queryset(request.user, **params), 25,
                            rows=mco_rows).get_page(request.GET.get("page"))
     supervisor = can_supervise(request.user)
     return render(request, "tickets/mco/queue.html", {
