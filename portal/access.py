@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 from django.contrib.auth.decorators import login_not_required
 
@@ -51,17 +52,90 @@ def roles_of(user) -> frozenset[Role]:
     """The person's roles, read once per request and kept on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_portal_roles", None)
-    if cached is None:
-        names = user.groups.values_list("name", flat=True)
-        cached = frozenset(ROLE_BY_GROUP[n] for n in names if n in ROLE_BY_GROUP)
-        user._portal_roles = cached
-    return cached
+    return _access(user).roles
+
+
+def has_totp(user) -> bool:
+    """R-SEC-3: whether the person has a TOTP authenticator (read with their roles)."""
+    return _access(user).has_totp
+
+
+def has_permission(user, permission) -> bool:
+    """``user.has_perm(permission)`` ("app_label.codename"), answered from what was read
+    with the person's roles: the permissions given to them and to their groups; an active
+    superuser holds every permission, as in Django."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or permission in _access(user).permissions
 
 
 def forget_roles(user):
-    """Drop the cached roles after the person's groups change."""
-    user.__dict__.pop("_portal_roles", None)
+    """Drop what was read of the person's access after their groups change."""
+    for name in ("_portal_access", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, name):  # the last three are Django's
+            delattr(user, name)
+
+
+@dataclass(frozen=True)
+class _Access:
+    roles: frozenset
+    has_totp: bool
+    permissions: frozenset
+
+
+def _access(user) -> _Access:
+    """What every request asks of the signed-in person — their roles, whether they have a
+    TOTP authenticator, their permissions — in one query, once per user object (issue 14:
+    it was four a staff request: the groups, the authenticator, Django's two permission
+    reads)."""
+    known = getattr(user, "_portal_access", None)  # request.user is a lazy proxy: getattr
+    if known is None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(_access_sql(), [user.pk, user.pk, TOTP, user.pk, user.pk])
+            rows = cursor.fetchall()
+        known = user._portal_access = _Access(
+            roles=frozenset(ROLE_BY_GROUP[a] for kind, a, _b in rows
+                            if kind == "role" and a in ROLE_BY_GROUP),
+            has_totp=any(kind == "totp" for kind, _a, _b in rows),
+            permissions=frozenset(f"{a}.{b}" for kind, a, b in rows if kind == "permission"),
+        )
+    return known
+
+
+#: allauth's type of a TOTP authenticator (``Authenticator.Type.TOTP``).
+TOTP = "totp"
+
+
+@cache
+def _access_sql() -> str:
+    """The person's groups, TOTP authenticator, and permissions (their own and their
+    groups'), as (kind, a, b) rows; the tables named from the models."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from portal.models import User
+
+    q = connection.ops.quote_name
+    member = q(User.groups.through._meta.db_table)
+    permission = (f"FROM {q(Permission._meta.db_table)} p JOIN "
+                  f"{q(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id")
+    return " UNION ALL ".join([
+        # Only table names (from the models) are formatted in; every value is a parameter.
+        f"SELECT 'role', g.name, '' FROM {q(Group._meta.db_table)} g "  # noqa: S608
+        f"JOIN {member} m ON m.group_id = g.id WHERE m.user_id = %s",
+        f"SELECT 'totp', '', '' FROM {q(Authenticator._meta.db_table)} "  # noqa: S608
+        "WHERE user_id = %s AND type = %s",
+        f"SELECT 'permission', ct.app_label, p.codename {permission} "
+        f"JOIN {q(User.user_permissions.through._meta.db_table)} up "
+        f"ON up.permission_id = p.id WHERE up.user_id = %s",
+        f"SELECT 'permission', ct.app_label, p.codename {permission} "
+        f"JOIN {q(Group.permissions.through._meta.db_table)} gp ON gp.permission_id = p.id "
+        f"JOIN {member} m ON m.group_id = gp.group_id WHERE m.user_id = %s",
+    ])
 
 
 def has_role(user, *roles: Role) -> bool:
@@ -93,8 +167,8 @@ def needs_mfa(user) -> bool:
 
 def can_manage_people(user) -> bool:
     """Registration admins, and HFS staff granted the permission, invite and deactivate staff."""
-    return has_role(user, Role.HFS, Role.REGISTRATION_ADMIN) and user.has_perm(
-        "portal.manage_people"
+    return has_role(user, Role.HFS, Role.REGISTRATION_ADMIN) and has_permission(
+        user, "portal.manage_people"
     )
 
 

@@ -384,4 +384,4 @@ def can_read(user) -> bool:
     """HFS portal staff holding ``portal.read_audit_log`` (the "Audit readers" group)."""
     from portal import access
 
-    return access.is_hfs_staff(user) and user.has_perm(READ_PERMISSION)
+    return access.is_hfs_staff(user) and access.has_permission(user, READ_PERMISSION)

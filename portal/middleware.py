@@ -66,7 +66,7 @@ class StaffMFAMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in MFA_EXEMPT_URL_NAMES:
             return None
-        if has_totp(user):
+        if access.has_totp(user):
             return None
         messages.info(
             request,
@@ -74,12 +74,6 @@ class StaffMFAMiddleware:
             "to continue.",
         )
         return redirect("mfa_activate_totp")
-
-
-def has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class RequestContextMiddleware:

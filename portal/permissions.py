@@ -55,7 +55,8 @@ def is_ticket_mco(user, ticket) -> bool:
 
 
 def supervises_ticket_mco(user, ticket) -> bool:
-    return is_ticket_mco(user, ticket) and user.has_perm("tickets.supervise_mco_queue")
+    return is_ticket_mco(user, ticket) and access.has_permission(
+        user, "tickets.supervise_mco_queue")
 
 
 def is_ticket_party(user, ticket) -> bool:

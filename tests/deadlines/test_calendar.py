@@ -130,6 +130,20 @@ def test_long_spans_do_not_query_per_day(django_assert_max_num_queries):
         assert business_days_between(d("2026-01-02"), last) == 500
 
 
+def test_long_spans_count_what_a_day_by_day_walk_counts(hfs_staff):
+    """Counted by weeks less the closures (issue 14): the same answer as asking each day,
+    across year ends and state holidays, with closure days HFS added on either side of one."""
+    add_closure(d("2027-12-29"), "Ice storm", hfs_staff)
+    add_closure(d("2028-01-04"), "Boiler failure", hfs_staff)
+    starts = [d("2025-12-31"), d("2026-07-03"), d("2027-12-23"), d("2027-12-29")]
+    ends = [d("2027-12-29"), d("2027-12-30"), d("2028-01-10"), d("2029-02-28")]
+    for start in starts:
+        for end in ends:
+            walked = sum(is_business_day(day) for day in every_day(
+                start + datetime.timedelta(days=1), end))
+            assert business_days_between(start, end) == walked, (start, end)
+
+
 # --- R-CLK-3: calendar-day periods and the last-day rule -----------------------------------
 
 

@@ -227,10 +227,16 @@ class Ticket(FSMModelMixin, models.Model):
                          condition=Q(sanction_candidate_at__isnull=False)),
             # The queues (issue 14): the triage queue and the MCO queue's filters, each read in
             # order from its own partial index, tie-breaker and id included.
+            # Its "assigned to me" and "one MCO" filters read from the index (INCLUDE).
             models.Index(fields=["triage_due", "submitted_at", "id"],
-                         name="ticket_triage_queue_idx", condition=Q(state="submitted")),
+                         name="ticket_triage_queue_idx", include=["assigned_to", "mco"],
+                         condition=Q(state="submitted")),
+            # The action queue's filters (state, type, assignee, not yet answered) are read
+            # from the index itself (PostgreSQL's INCLUDE): the capped count and a filtered
+            # page are index-only walks, never a bitmap of every ticket in those states.
             models.Index(fields=["mco", "response_due", "presented_at", "id"],
                          name="ticket_mco_action_queue_idx",
+                         include=["state", "complaint_type", "mco_assigned_to", "responded_at"],
                          condition=Q(state__in=["with_mco", "awaiting_provider_info"])),
             models.Index(fields=["mco", "response_due", "presented_at", "id"],
                          name="ticket_mco_open_queue_idx",

@@ -35,7 +35,7 @@ STATUS_FILTERS = {
 
 
 def can_supervise(user):
-    return access.is_mco_staff(user) and user.has_perm("tickets.supervise_mco_queue")
+    return access.is_mco_staff(user) and access.has_permission(user, "tickets.supervise_mco_queue")
 
 
 def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awaiting=False,
@@ -51,7 +51,9 @@ def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awa
     elif status in STATUS_FILTERS and status != "all":
         qs = qs.filter(state=status)
     if complaint_type:
-        qs = qs.filter(complaint_type__slug=complaint_type)
+        # The type's id first (no join): the filter is then read from the queue's index.
+        qs = qs.filter(complaint_type=Subquery(
+            ComplaintType.objects.filter(slug=complaint_type).values("pk")[:1]))
     if overdue:
         qs = qs.filter(response_due__lt=now, responded_at__isnull=True)
     if awaiting:
