@@ -48,8 +48,10 @@ def hfs_home(request):
     from tickets.queues import capped_count
 
     attention = list(needing_attention().select_related("content_type")[:20])
-    for clock in attention:
-        clock.ticket = (Ticket.objects.filter(pk=clock.object_id).only("pk", "number").first()
+    numbered = Ticket.objects.only("pk", "number").in_bulk(
+        [c.object_id for c in attention if c.content_type.model == "ticket"])
+    for clock in attention:  # one query for all of them, not one a clock
+        clock.ticket = (numbered.get(clock.object_id)
                         if clock.content_type.model == "ticket" else None)
     now = timezone.now()
     from django.urls import reverse
