@@ -105,21 +105,32 @@ def _ticket_type():
 
 
 def action_needed(user, *, now=None, limit=50) -> list[Waiting]:
-    """The tickets waiting on ``user`` (a provider user), soonest deadline first: two
-    queries, whatever the number of tickets."""
+    """The tickets waiting on ``user`` (a provider user), soonest deadline first: three
+    queries, whatever the number of tickets.
+
+    The provider's tickets in a waiting state first (their provider-and-state index), then
+    those tickets' running clocks of the kind that state waits on (the clocks' subject
+    index), sorted: the work grows with what waits on the provider, never with the
+    history or with other providers' running clocks (issue 14: at 1,000,000 tickets the
+    walk of every running clock by due moment read 10,000 rows to keep 114)."""
     now = now or timezone.now()
-    visible = Ticket.objects.visible_to(user)
     # NOT EXISTS, not NOT IN: an anti-join the planner runs per visible ticket (the
     # provider-and-state index), instead of reading every ticket in review (issue 14).
     completed = ReviewSubmission.objects.filter(ticket=OuterRef("pk"),
                                                 party=ReviewSubmission.Party.PROVIDER,
                                                 completed_at__isnull=False)
+    kind_of = {action.state: action.kind for action in ACTIONS.values()}
+    waiting = (Ticket.objects.visible_to(user).filter(state__in=list(kind_of))
+               .exclude(Q(state=State.HFS_REVIEW) & Exists(completed))
+               .order_by().values_list("pk", "state"))
+    by_kind = {}
+    for pk, state in waiting:
+        by_kind.setdefault(kind_of[state], []).append(pk)
+    if not by_kind:
+        return []
     which = Q()
-    for action in ACTIONS.values():
-        tickets = visible.filter(state=action.state)
-        if action.kind == ck.REVIEW_SUBMISSIONS.key:
-            tickets = tickets.filter(~Exists(completed))
-        which |= Q(kind=action.kind, object_id__in=tickets.values("pk"))
+    for kind, pks in by_kind.items():
+        which |= Q(kind=kind, object_id__in=pks)
     clocks = list(Clock.objects.filter(which, content_type=_ticket_type(), outcome="")
                   .order_by("due_at", "pk")[:limit])
     tickets = Ticket.objects.select_related("provider", "mco", "complaint_type").in_bulk(

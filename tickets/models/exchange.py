@@ -91,7 +91,10 @@ class ExtensionRequest(FSMModelMixin, models.Model):
             # The extension queue and the HFS home's count: the pending ones only (issue 14).
             models.Index(fields=["requested_at", "id"], name="extension_pending_idx",
                          condition=models.Q(status="pending")),
-            models.Index(fields=["decided_at"], name="extension_decided_idx"),
+            # "Recently decided": the decided ones only, so the newest-first walk never
+            # passes the pending ones (their decided_at is empty: first in that order).
+            models.Index(fields=["decided_at"], name="extension_decided_idx",
+                         condition=~models.Q(status="pending")),
         ]
 
     def __str__(self):

@@ -55,6 +55,12 @@ class ReviewSubmission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "party"], name="review_one_per_party")
         ]
+        indexes = [
+            # The provider home's "not yet marked complete" test, per ticket in review, read
+            # from the index alone (tickets.action_needed, issue 14).
+            models.Index(fields=["ticket"], name="review_provider_completed_idx",
+                         condition=models.Q(party="provider", completed_at__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.get_party_display()}'s review submission"

@@ -245,6 +245,9 @@ class Ticket(FSMModelMixin, models.Model):
                          name="ticket_mco_queue_idx", condition=Q(presented_at__isnull=False)),
             models.Index(fields=["decision_due", "review_requested_at", "id"],
                          name="ticket_review_queue_idx", condition=Q(state="hfs_review")),
+            # The HFS home's "Decisions overdue": a count that reads only the overdue ones.
+            models.Index(fields=["decision_due", "id"], name="ticket_decision_overdue_idx",
+                         condition=Q(state="hfs_review", decision_overdue_at__isnull=False)),
             # The HFS home's "MCO responses overdue, not yet answered" and the overdue list.
             models.Index(fields=["sanction_candidate_at", "id"],
                          name="ticket_overdue_response_idx",
