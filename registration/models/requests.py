@@ -79,6 +79,8 @@ class RegistrationRequest(FSMModelMixin, models.Model):
             models.Index(fields=["status", "submitted_at"], name="regreq_status_idx"),
             # The registration queue, soonest target first, read in order (issue 14).
             models.Index(fields=["status", "target_due", "id"], name="regreq_queue_idx"),
+            # ...and its "All" filter (every status), read in the same order.
+            models.Index(fields=["target_due", "id"], name="regreq_all_idx"),
         ]
 
     def __str__(self):

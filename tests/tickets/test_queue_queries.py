@@ -237,6 +237,8 @@ ORDERED = [
      "regreq_queue_idx", 1),
     ("registration_admin", "/registration/queue/?status=approved", None, RegistrationRequest,
      "regreq_queue_idx", 1),
+    ("registration_admin", "/registration/queue/?status=all", None, RegistrationRequest,
+     "regreq_all_idx", 0),
 ]
 ORDERED_IDS = [path for _persona, path, *_rest in ORDERED]
 
