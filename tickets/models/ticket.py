@@ -64,14 +64,14 @@ class TicketQuerySet(models.QuerySet):
         """R-SEC-1: the tickets a person may see. A provider user: their approved
         providers' tickets; MCO staff: their MCO's tickets once presented; HFS staff: every
         ticket past draft. Anyone else: none."""
-        from registration.memberships import approved_providers
+        from registration.memberships import approved_provider_ids
 
         roles = access.roles_of(user)
         if access.Role.HFS in roles:
             return self.exclude(state=State.DRAFT)
         visible = Q(pk__in=[])
         if access.Role.PROVIDER in roles:
-            visible |= Q(provider__in=approved_providers(user))
+            visible |= Q(provider_id__in=approved_provider_ids(user))
         if access.Role.MCO in roles and user.mco_id:
             visible |= Q(mco_id=user.mco_id, presented_at__isnull=False)
         return self.filter(visible)
