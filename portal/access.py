@@ -90,10 +90,12 @@ def _access(user) -> _Access:
     reads)."""
     known = getattr(user, "_portal_access", None)  # request.user is a lazy proxy: getattr
     if known is None:
+        from allauth.mfa.models import Authenticator
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute(_access_sql(), [user.pk, user.pk, TOTP, user.pk, user.pk])
+            cursor.execute(_access_sql(),
+                           [user.pk, user.pk, Authenticator.Type.TOTP, user.pk, user.pk])
             rows = cursor.fetchall()
         known = user._portal_access = _Access(
             roles=frozenset(ROLE_BY_GROUP[a] for kind, a, _b in rows
@@ -102,10 +104,6 @@ def _access(user) -> _Access:
             permissions=frozenset(f"{a}.{b}" for kind, a, b in rows if kind == "permission"),
         )
     return known
-
-
-#: allauth's type of a TOTP authenticator (``Authenticator.Type.TOTP``).
-TOTP = "totp"
 
 
 @cache

@@ -54,9 +54,14 @@ def is_ticket_mco(user, ticket) -> bool:
     return access.is_mco_staff(user) and user.mco_id == ticket.mco_id
 
 
-def supervises_ticket_mco(user, ticket) -> bool:
-    return is_ticket_mco(user, ticket) and access.has_permission(
+def supervises_mco_queue(user) -> bool:
+    """MCO staff who may assign their MCO's tickets to colleagues."""
+    return access.is_mco_staff(user) and access.has_permission(
         user, "tickets.supervise_mco_queue")
+
+
+def supervises_ticket_mco(user, ticket) -> bool:
+    return is_ticket_mco(user, ticket) and supervises_mco_queue(user)
 
 
 def is_ticket_party(user, ticket) -> bool:

@@ -18,8 +18,7 @@ def approved_provider_ids(user):
     the planner's work on every page a provider user opens)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ProviderMembership.objects.none().values("provider_id")
-    return ProviderMembership.objects.filter(user=user, ended_at__isnull=True).values(
-        "provider_id")
+    return ProviderMembership.objects.active().filter(user=user).values("provider_id")
 
 
 def can_file_tickets(user) -> bool:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 import jobs
-from portal import access, audit
+from portal import access, audit, permissions
 from portal.access import Role
 from portal.audit import audited
 from portal.models import ComplaintType, User
@@ -32,10 +32,6 @@ STATUS_FILTERS = {
     State.CLOSED.value: "Closed",
     "all": "All",
 }
-
-
-def can_supervise(user):
-    return access.is_mco_staff(user) and access.has_permission(user, "tickets.supervise_mco_queue")
 
 
 def mco_queryset(user, *, status="action", complaint_type="", overdue=False, awaiting=False,
@@ -104,7 +100,7 @@ def mco_queue(request):
     params = _params(request)
     page = CappedPaginator(mco_queryset(request.user, **params), 25,
                            rows=mco_rows).get_page(request.GET.get("page"))
-    supervisor = can_supervise(request.user)
+    supervisor = permissions.supervises_mco_queue(request.user)
     return render(request, "tickets/mco/queue.html", {
         "mco": request.user.mco, "page": page, "params": params, "now": timezone.now(),
         "types": ComplaintType.objects.all(), "statuses": STATUS_FILTERS,
@@ -134,7 +130,7 @@ def mco_export(request):
     return redirect(job)
 
 
-@access.for_roles(Role.MCO, check=can_supervise)
+@access.for_roles(Role.MCO, check=permissions.supervises_mco_queue)
 @require_POST
 @audited("ticket", id_kwarg=None, post_ids=("tickets", "assignee"))
 def assign(request):
