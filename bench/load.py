@@ -315,6 +315,7 @@ def load(count, batch=50_000):
     from portal.reference_data import load_reference_data
     from tests import factories
     from tests.tickets.conftest import make_provider
+    from tickets.action_needed import refresh_provider_due
     from tickets.models import (
         Decision,
         ExtensionRequest,
@@ -360,6 +361,7 @@ def load(count, batch=50_000):
     for model in (Ticket, TicketEvent, Clock, Decision, RepresentativeContact,
                   ExtensionRequest, InformationRequest, Investigation):
         reset_sequence(model)
+    refresh_provider_due()  # the provider's waiting copy, as migration 0015 writes it
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 

@@ -647,6 +647,7 @@ def load(count, *, now, closed=0.8, batch=50_000, progress=print):
         RequestedIndividual,
         RequestedProvider,
     )
+    from tickets.action_needed import refresh_provider_due
     from tickets.models import Ticket
 
     seeder = Seeder(tickets=count, now=now, ids=setup_people(), closed=closed)
@@ -699,6 +700,11 @@ def load(count, *, now, closed=0.8, batch=50_000, progress=print):
                            "ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last",
                            [year, last])
     written["monthly counts"] = fill_monthly_counts()
+    t0 = time.perf_counter()
+    # The provider's waiting copy from the clocks as loaded, as migration 0015 of tickets
+    # writes it (with the indexes back: it reads each ticket's clocks).
+    written["provider waiting copies"] = refresh_provider_due()
+    spent["provider waiting copies"] = time.perf_counter() - t0
     written["natural open share"] = round(natural, 3)
     written["backlog share"] = round(seeder.stuck_share, 3)
     written["seconds"] = {k: round(v, 1) for k, v in spent.items()}
@@ -818,13 +824,25 @@ GROUP BY 1, 2, 3, 4
 def check_mirrors():
     """How many tickets and registration requests have a queue copy that differs from the
     one migrations 0011/0012 of tickets and 0004 of registration would compute from the
-    clocks (the latest clock of its kind): all zero, or the seeding is wrong."""
+    clocks (the latest clock of its kind), and how many a provider's waiting copy that
+    differs from ``tickets.action_needed.provider_due``: all zero, or the seeding is
+    wrong."""
     from django.db import connection
+    from django.db.models import F, Q
+
+    from tickets.action_needed import provider_due
+    from tickets.models import Ticket
 
     with connection.cursor() as cursor:
         cursor.execute(MIRRORS_SQL)
-        return dict(zip([c.name for c in cursor.description], cursor.fetchone(),
-                        strict=True))
+        found = dict(zip([c.name for c in cursor.description], cursor.fetchone(),
+                         strict=True))
+    fresh = Ticket.objects.annotate(fresh=provider_due())
+    found["provider_due"] = fresh.filter(
+        Q(provider_due__isnull=True, fresh__isnull=False)
+        | Q(provider_due__isnull=False, fresh__isnull=True)
+        | (Q(provider_due__isnull=False) & ~Q(provider_due=F("fresh")))).count()
+    return found
 
 
 MIRRORS_SQL = """

@@ -77,6 +77,7 @@ def start_clock(
         remind_at=_reminder_moment(at, due_date) if kind.remind else None,
     )
     _mirror(clock, kind)
+    _changed(clock.content_type.model_class(), [clock.object_id], [clock.kind])
     return clock
 
 
@@ -86,6 +87,13 @@ def _mirror(clock: Clock, kind: kinds.ClockKind | None = None) -> None:
     if kind.mirror:
         model = clock.content_type.model_class()
         model._base_manager.filter(pk=clock.object_id).update(**{kind.mirror: clock.due_at})
+
+
+def _changed(model, object_ids, kind_keys=None) -> None:
+    """Tell the ``kinds.on_change`` handlers of these kinds (of any kind when None) that
+    clocks of theirs started, ended or moved on these subjects."""
+    for handler in kinds.change_handlers(kind_keys):
+        handler(model, object_ids)
 
 
 def clocks_for(subject):
@@ -133,7 +141,10 @@ def stop_clock(
         kind=kind,
         outcome="",
     )
-    return _end(running, outcome=outcome, at=at or timezone.now(), event=event) == 1
+    ended = _end(running, outcome=outcome, at=at or timezone.now(), event=event)
+    if ended:
+        _changed(type(subject), [subject.pk], [kind])
+    return ended == 1
 
 
 def stop_all_clocks(subject, *, outcome: str = Outcome.STOPPED, at=None, event: str = "") -> int:
@@ -143,7 +154,10 @@ def stop_all_clocks(subject, *, outcome: str = Outcome.STOPPED, at=None, event: 
         object_id=subject.pk,
         outcome="",
     )
-    return _end(running, outcome=outcome, at=at or timezone.now(), event=event)
+    ended = _end(running, outcome=outcome, at=at or timezone.now(), event=event)
+    if ended:
+        _changed(type(subject), [subject.pk])
+    return ended
 
 
 def _end(running, *, outcome, at, event) -> int:
@@ -204,6 +218,7 @@ def _set_due(clock: Clock, new_due: datetime.date, *, reason: str, by=None, also
         clock.remind_at = _reminder_moment(clock.started_at, new_due)
     clock.save(update_fields=[*also, "due_date", "due_at", "remind_at"])
     _mirror(clock)
+    _changed(clock.content_type.model_class(), [clock.object_id], [clock.kind])
 
 
 def move_due(clock: Clock, due_date: datetime.date, *, reason: str, by=None) -> bool:
@@ -348,6 +363,7 @@ def _expire(clock: Clock, now: datetime.datetime) -> int:
                             clock.pk, clock.kind)
             else:
                 handler(clock, now)
+            _changed(clock.content_type.model_class(), [clock.object_id], [clock.kind])
     except Exception as error:
         log.exception("The expiry action of clock %s (%s) failed; the clock is set aside for "
                       "attention and the sweep goes on.", clock.pk, clock.kind)

@@ -65,6 +65,7 @@ def compute_due_date(start: date, unit: Unit, length: int, extra_calendar_days: 
 _KINDS: dict[str, ClockKind] = {}
 _EXPIRY_HANDLERS: dict[str, Callable] = {}
 _REMINDER_HANDLERS: dict[str, Callable] = {}
+_CHANGE_HANDLERS: dict[str, list[Callable]] = {}
 
 
 def register_kind(kind: ClockKind) -> ClockKind:
@@ -105,6 +106,31 @@ def on_reminder(key: str):
         return handler
 
     return register
+
+
+def on_change(*keys: str):
+    """Decorator: ``handler(model, object_ids)`` runs whenever a clock of one of these kinds
+    starts, ends (met, stopped, expired) or has its due moment moved on subjects of
+    ``model`` with those primary keys, inside the same transaction, after the clock row
+    is written. For copies on the subject that depend on which clocks run (issue 14)."""
+
+    def register(handler):
+        for key in keys:
+            _CHANGE_HANDLERS.setdefault(key, []).append(handler)
+        return handler
+
+    return register
+
+
+def change_handlers(keys) -> list[Callable]:
+    """The ``on_change`` handlers of any of ``keys`` (every kind's when None), each once."""
+    keys = _CHANGE_HANDLERS if keys is None else keys
+    found = []
+    for key in keys:
+        for handler in _CHANGE_HANDLERS.get(key, ()):
+            if handler not in found:
+                found.append(handler)
+    return found
 
 
 def expiry_handler(key: str):

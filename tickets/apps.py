@@ -6,4 +6,5 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self):
-        from tickets import clock_handlers, clock_kinds  # noqa: F401  (kinds and handlers)
+        # The clock kinds, their expiry handlers, and the provider's waiting copy's handler.
+        from tickets import action_needed, clock_handlers, clock_kinds  # noqa: F401

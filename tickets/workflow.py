@@ -28,6 +28,7 @@ from portal.models import User
 from portal.notifications import notify
 from tickets import clock_kinds as ck
 from tickets import drafts
+from tickets.action_needed import refresh_provider_due
 from tickets.models import State, Ticket
 
 
@@ -75,6 +76,7 @@ def _run(ticket_id, method_name, *, files=(), file_role="", review_party="", **k
     except (ValidationError, permissions.ActorRefused) as error:
         raise _refusal(error) from error
     ticket.save()
+    refresh_provider_due([ticket.pk])  # the new state may wait on the provider, or not
     _store_files(ticket, checked, by=kwargs.get("by"), role=file_role,
                  review_party=review_party)
     return ticket
@@ -465,6 +467,7 @@ def save_review_submission(ticket_id, *, by, party, statement, contacts, complet
     submission.save()
     _store_files(ticket, checked, by=by, role=party, review_party=party)
     if complete:
+        refresh_provider_due([ticket.pk])  # the provider's part may be done
         ticket.record("review_submission_completed", by=by, role=party, at=now,
                       note=f"{submission.get_party_display()} marked its submission complete.")
         if not ticket.review_submissions.filter(completed_at__isnull=True).exists():

@@ -196,6 +196,11 @@ class Ticket(FSMModelMixin, models.Model):
     triage_due = models.DateTimeField(null=True, blank=True, editable=False)
     response_due = models.DateTimeField(null=True, blank=True, editable=False)
     decision_due = models.DateTimeField(null=True, blank=True, editable=False)
+    # While the ticket waits on its provider, the due moment of the clock it waits on; null
+    # otherwise. Kept by tickets.action_needed whenever those clocks start, end or move
+    # (deadlines.kinds.on_change) and after each workflow step: the provider's home reads
+    # what waits on them in due order from one index, whatever their open work (issue 14).
+    provider_due = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The ticket's clocks, for queue queries that join the due moments (tickets.queues).
     clocks = GenericRelation("deadlines.Clock")
@@ -255,6 +260,10 @@ class Ticket(FSMModelMixin, models.Model):
                                      responded_at__isnull=True) & ~Q(state="closed")),
             models.Index(fields=["sanction_candidate_at", "id"], name="ticket_sanctions_idx",
                          condition=Q(sanction_candidate_at__isnull=False)),
+            # The provider's home: what waits on the provider, soonest first (issue 14).
+            models.Index(fields=["provider", "provider_due", "id"],
+                         name="ticket_provider_waiting_idx",
+                         condition=Q(provider_due__isnull=False)),
             # The API's ticket lists: an MCO's presented tickets, newest first (issue 13).
             models.Index(fields=["mco", "-id"], name="ticket_api_mco_idx",
                          condition=Q(presented_at__isnull=False)),
