@@ -378,8 +378,7 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     no more than that reads its page from those ids: sorting a thousand rows is quick,
     whereas walking the order's index and testing each row until a page is found is not
     when matches are rare (a rare word: the walk may read the whole table). More matches
-    are dense enough for the walk to find a page at once; it finds the page's keys only,
-    and only those rows are read for display.
+    are dense enough for the walk to find a page at once.
     """
     search = text_search(data.get("q", ""))
     tickets = matching(user, data, search=search)
@@ -390,13 +389,8 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     offset = (number - 1) * PAGE_SIZE
     end = min(offset + PAGE_SIZE, COUNT_CAP)
     if count <= COUNT_CAP:
-        rows = list(ordered(for_display(visible(user).filter(pk__in=ids)), sort)[offset:end])
-    else:
-        # The page's keys first, in the sort's order with no display join (index-only,
-        # e.g. ticket_provider_filed_idx for a provider user), then those rows displayed:
-        # joining every match before sorting read each one's row (issue 14).
-        keys = list(ordered(tickets, sort).values_list("pk", flat=True)[offset:end])
-        rows = list(ordered(for_display(visible(user).filter(pk__in=keys)), sort))
+        tickets = visible(user).filter(pk__in=ids)
+    rows = list(ordered(for_display(tickets), sort)[offset:end]) if count else []
     decisions = dict(Decision.Outcome.choices)
     for ticket in rows:
         ticket.decision_label = decisions.get(ticket.decision_outcome, "")
