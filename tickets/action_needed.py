@@ -139,8 +139,7 @@ def action_needed(user, *, now=None, limit=50) -> list[Waiting]:
     return found
 
 
-def provider_due(ticket_model=Ticket, clock_model=Clock, submission_model=ReviewSubmission,
-                 ticket_type_id=None):
+def provider_due(clock_model=Clock, submission_model=ReviewSubmission, ticket_type_id=None):
     """The expression of ``Ticket.provider_due``: while the ticket is in a state that waits
     on the provider, the due moment of its running clock of the kind that state waits on
     (R-FLOW-3, R-FLOW-5, R-FLOW-6); null in any other state, and in HFS review once the

@@ -16,7 +16,7 @@ def copy_provider_due(apps, schema_editor):
         return
     ticket = apps.get_model("tickets", "Ticket")
     ticket.objects.filter(state__in=[a.state for a in ACTIONS.values()]).update(
-        provider_due=provider_due(ticket, apps.get_model("deadlines", "Clock"),
+        provider_due=provider_due(apps.get_model("deadlines", "Clock"),
                                   apps.get_model("tickets", "ReviewSubmission"),
                                   ticket_type.pk))
 
