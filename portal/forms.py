@@ -4,6 +4,7 @@ and aria-invalid (SPEC R-SEC-5)."""
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 
 from portal.access import INVITABLE_ROLES, Role
@@ -35,6 +36,24 @@ class UswdsBoundField(BoundField):
             # replace the visible label as the accessible name; the label wins this way.
             attrs["aria-labelledby"] = f"{self.auto_id}_label"
         return attrs
+
+
+class ListedChoiceIterator(ModelChoiceIterator):
+    """The choices of a small reference table read in one query. Django's iterator reads
+    them through a server-side cursor (DECLARE, FETCH, CLOSE: three round trips, ~1.3 ms
+    a field on PostgreSQL), made for tables too big to hold in memory (issue 14)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in list(self.queryset):
+            yield self.choice(obj)
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A choice of a row of a small reference table (MCOs, complaint types)."""
+
+    iterator = ListedChoiceIterator
 
 
 def error_anchor(bound_field):
@@ -161,7 +180,7 @@ class InviteForm(PortalForm):
         label="Role",
         choices=[("", "- Select -")] + [(r.value, r.label) for r in INVITABLE_ROLES],
     )
-    mco = forms.ModelChoiceField(
+    mco = ReferenceChoiceField(
         label="MCO",
         queryset=MCO.objects.all(),
         required=False,

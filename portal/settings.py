@@ -111,6 +111,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Server-side parameters, and each statement prepared on its connection after it ran
+    # this many times there: PostgreSQL then plans a page's queries once per connection,
+    # not on every request (issue 14, docs/decisions/0013-throughput.md). 0: never.
+    _prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=5)
+    if _prepare_threshold:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=_prepare_threshold)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"

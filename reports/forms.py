@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, ReferenceChoiceField
 from portal.models import MCO, ComplaintType
 from reports import metrics
 
@@ -45,11 +45,11 @@ class ReportFilterForm(PortalForm):
     last_month = forms.CharField(
         label="Last month", required=False, widget=MonthInput,
         help_text="Included. At most 60 months after the first.")
-    mco = forms.ModelChoiceField(
+    mco = ReferenceChoiceField(
         label="MCO", required=False, queryset=MCO.objects.order_by("name"),
         to_field_name="slug", empty_label="All MCOs",
         error_messages={"invalid_choice": "MCO: choose one of the MCOs in the list."})
-    complaint_type = forms.ModelChoiceField(
+    complaint_type = ReferenceChoiceField(
         label="Complaint type", required=False,
         queryset=ComplaintType.objects.order_by("position", "name"), to_field_name="slug",
         empty_label="All complaint types",

@@ -52,3 +52,28 @@ def test_a_file_input_keeps_its_visible_label_as_its_name():
     html = str(TemplateUploadForm()["template_file"].as_field_group())
     assert 'id="id_template_file_label"' in html
     assert 'aria-labelledby="id_template_file_label"' in html
+
+
+def test_a_reference_choice_is_read_in_one_plain_query_and_twice_from_it(reference_data):
+    """The MCO and complaint-type selects read their table once, by a plain SELECT, not a
+    server-side cursor (issue 14); the choices are every row in the queryset's order, and
+    a second rendering of the same form reads nothing again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import MCO
+    from tests import factories
+    from tickets.search import TicketSearchForm
+
+    form = TicketSearchForm(None, user=factories.hfs_staff())
+    with CaptureQueriesContext(connection) as queries:
+        first = str(form["mco"])
+    assert len(queries) == 1 and queries[0]["sql"].lstrip().startswith("SELECT")
+    names = list(MCO.objects.order_by("name").values_list("name", flat=True))
+    assert len(names) > 1
+    positions = [first.index(f">{name}</option>") for name in names]
+    assert positions == sorted(positions)
+    assert '<option value="" selected>Any MCO</option>' in first
+    with CaptureQueriesContext(connection) as again:
+        assert str(form["mco"]) == first
+    assert len(again) == 0

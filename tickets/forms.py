@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from deadlines.days import short_date
-from portal.forms import NamedFileField, PortalForm
+from portal.forms import NamedFileField, PortalForm, ReferenceChoiceField
 from portal.models import MCO, ComplaintType
 from tickets import rules
 from tickets.models import TRIAGE_CLOSE_REASONS, CloseReason
@@ -89,11 +89,11 @@ class StartTicketForm(DisputeForm):
         label="Provider or facility", queryset=None, empty_label="- Select -",
         error_messages={"required": "Choose the provider or facility the complaint is for."},
     )
-    mco = forms.ModelChoiceField(
+    mco = ReferenceChoiceField(
         label="MCO", queryset=MCO.objects.filter(is_active=True), empty_label="- Select -",
         error_messages={"required": "Choose the MCO the dispute is with."},
     )
-    complaint_type = forms.ModelChoiceField(
+    complaint_type = ReferenceChoiceField(
         label="Complaint type", queryset=ComplaintType.objects.all(), empty_label="- Select -",
         error_messages={"required": "Choose the complaint type."},
     )

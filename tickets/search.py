@@ -35,7 +35,7 @@ from django.db.models import F, Q
 from deadlines.calendar import CENTRAL
 from portal import access
 from portal.access import Role
-from portal.forms import PortalForm
+from portal.forms import PortalForm, ReferenceChoiceField
 from portal.models import MCO, ComplaintType, User
 from registration.models import Provider
 from tickets.models import CloseReason, Decision, State, Ticket, TicketClaim
@@ -105,12 +105,12 @@ class TicketSearchForm(PortalForm):
         "description.",
         error_messages={"max_length": "Search: use at most 200 characters."},
     )
-    mco = forms.ModelChoiceField(
+    mco = ReferenceChoiceField(
         label="MCO", queryset=MCO.objects.order_by("name"), to_field_name="slug",
         required=False, empty_label="Any MCO", error_messages=_invalid("MCO", "MCOs"),
         widget=ListSelect,
     )
-    type = forms.ModelChoiceField(
+    type = ReferenceChoiceField(
         label="Complaint type", queryset=ComplaintType.objects.all(), to_field_name="slug",
         required=False, empty_label="Any type", widget=ListSelect,
         error_messages=_invalid("Complaint type", "complaint types"),
@@ -378,7 +378,8 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     no more than that reads its page from those ids: sorting a thousand rows is quick,
     whereas walking the order's index and testing each row until a page is found is not
     when matches are rare (a rare word: the walk may read the whole table). More matches
-    are dense enough for the walk to find a page at once.
+    are dense enough for the walk to find a page at once; it finds the page's keys only,
+    and only those rows are read for display.
     """
     search = text_search(data.get("q", ""))
     tickets = matching(user, data, search=search)
@@ -389,8 +390,13 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     offset = (number - 1) * PAGE_SIZE
     end = min(offset + PAGE_SIZE, COUNT_CAP)
     if count <= COUNT_CAP:
-        tickets = visible(user).filter(pk__in=ids)
-    rows = list(ordered(for_display(tickets), sort)[offset:end]) if count else []
+        rows = list(ordered(for_display(visible(user).filter(pk__in=ids)), sort)[offset:end])
+    else:
+        # The page's keys first, in the sort's order with no display join (index-only,
+        # e.g. ticket_provider_filed_idx for a provider user), then those rows displayed:
+        # joining every match before sorting read each one's row (issue 14).
+        keys = list(ordered(tickets, sort).values_list("pk", flat=True)[offset:end])
+        rows = list(ordered(for_display(visible(user).filter(pk__in=keys)), sort))
     decisions = dict(Decision.Outcome.choices)
     for ticket in rows:
         ticket.decision_label = decisions.get(ticket.decision_outcome, "")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal import access, audit
 from portal.access import Role
-from portal.forms import PortalForm
+from portal.forms import PortalForm, ReferenceChoiceField
 from portal.models import MCO
 from reports import monthly
 from reports.forms import parse_month
@@ -32,7 +32,7 @@ def report_export(request, table):
 
 
 class MonthlySummaryForm(PortalForm):
-    mco = forms.ModelChoiceField(
+    mco = ReferenceChoiceField(
         label="MCO", queryset=MCO.objects.order_by("name"), to_field_name="slug",
         empty_label="- Select -",
         error_messages={"invalid_choice": "MCO: choose one of the MCOs in the list."})

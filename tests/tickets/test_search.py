@@ -269,6 +269,40 @@ def test_the_count_stops_at_the_cap_and_the_pages_with_it(world, hfs_staff, monk
     assert "3 tickets" in exact.content.decode() and not exact.context["page"].more_than_cap
 
 
+# The provider user's four tickets, in each order (the sort test above, without "theirs").
+PROVIDER_ORDERS = {
+    "-filed": ["aetna", "presented", "closed", "decided"],
+    "filed": ["decided", "closed", "presented", "aetna"],
+    "-closed": ["closed", "decided", "aetna", "presented"],
+    "closed": ["decided", "closed", "presented", "aetna"],
+    "-number": ["aetna", "presented", "closed", "decided"],
+}
+
+
+@pytest.mark.parametrize("sort", PROVIDER_ORDERS)
+def test_above_the_cap_a_page_is_its_keys_in_order_then_their_rows(
+        sort, world, provider_user, monkeypatch):
+    """More matches than the cap: the page's keys are read in the sort's order, only the
+    person's own (R-SEC-1), then those rows shown (issue 14); the pages end at the cap."""
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    client = logged_in(provider_user)
+    shown = []
+    for number in (1, 2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"sort": sort, "page": number})
+        page = response.context["page"]
+        assert page.more_than_cap and page.pages == 2
+        shown += numbers(response)
+        rows = [q["sql"] for q in queries if 'FROM "tickets_ticket"' in q["sql"]]
+        assert len(rows) == 3, rows  # the capped ids, the page's keys, their rows
+        assert all("LIMIT" in sql or "IN (" in sql for sql in rows), rows
+    assert shown == [world[k].number for k in PROVIDER_ORDERS[sort][:3]]
+    assert world["theirs"].number not in shown
+    body = response.content.decode()
+    assert world["decided"].provider.legal_name in body  # the rows' display joins
+
+
 @pytest.mark.parametrize("query", [{}, {"q": "prior authorization"}, {"state": "closed"}])
 def test_the_count_never_counts_the_whole_table(query, world, hfs_staff):
     with CaptureQueriesContext(connection) as queries:

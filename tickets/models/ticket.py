@@ -219,6 +219,14 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["mco", "state", "submitted_at"],
                          name="ticket_mco_state_filed_idx"),
             models.Index(fields=["provider", "state"], name="ticket_provider_state_idx"),
+            # The All-tickets page of a provider user, filed newest first (its default): a
+            # page's keys read index-only per provider, then sorted (issue 14: 70 → 3 ms for
+            # an agent of 10,000 tickets at 100k, where it joined and sorted every one).
+            # Not partial: with drafts left out, PostgreSQL took it for HFS's full-text
+            # searches on small tables over the GIN index; the state it carries (INCLUDE)
+            # keeps the drafts' test index-only.
+            models.Index(fields=["provider", "submitted_at", "id"], include=["state"],
+                         name="ticket_provider_filed_idx"),
             models.Index(fields=["-created_at"], name="ticket_created_idx"),
             # Find any ticket (issue 11, tickets/search.py): the search by tracking number
             # (iexact compares UPPER()), and each sort order of the All-tickets page read
