@@ -27,8 +27,8 @@ RUN DEBUG=false \
     && rm -rf /tmp/build-var
 
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin portal \
-    && mkdir -p /app/var /data/uploads \
-    && chown -R portal:portal /app/var /data/uploads
+    && mkdir -p /app/var /data/uploads /srv/static \
+    && chown -R portal:portal /app/var /data/uploads /srv/static
 
 USER portal
 

@@ -123,6 +123,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=2,
                         help="the phases run this many times each, alternately")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--proxy", action="store_true",
+                        help="put the compose file's proxy in front of each server: nginx "
+                             "with deploy/nginx.conf, serving /static/ itself (needs "
+                             "Debian's nginx: apt-get install nginx-light)")
     parser.add_argument("--load-only", action="store_true",
                         help="load the database and make the people, run no load")
     args = parser.parse_args()
@@ -163,8 +167,12 @@ def main():
     for arguments in args.gunicorn or [DEFAULT_GUNICORN]:
         port = free_port()
         server = start_server(arguments, port, work)
+        proxy = None
         try:
             wait_until_up(port)
+            if args.proxy:
+                port, proxy = start_proxy(port, work), port
+                wait_until_up(port)
             assets = static_assets(port, users)
             results = {}
             for _round in range(args.rounds):  # alternated: a machine that gets busier
@@ -177,8 +185,12 @@ def main():
                     else:
                         results[phase] = got
         finally:
+            if proxy:
+                stop_proxy(work)
             server.terminate()
             server.wait(timeout=30)
+        if args.proxy:
+            arguments += " behind nginx (deploy/nginx.conf)"
         met = report(results, args, arguments, tickets, load_s, users) and met
     if not met:
         sys.exit(1)
@@ -227,6 +239,44 @@ def start_server(arguments, port, work):
     # The command is gunicorn from this venv with the arguments given on our command line.
     return subprocess.Popen(command, cwd=ROOT, env=environment,  # noqa: S603
                             stdout=log, stderr=subprocess.STDOUT)
+
+
+NGINX = "/usr/sbin/nginx"
+
+
+def start_proxy(upstream, work):
+    """nginx with the compose file's server block (deploy/nginx.conf): /static/ from the
+    collected files, the rest to gunicorn on ``upstream``; returns its port."""
+    if not Path(NGINX).exists():
+        sys.exit(f"--proxy needs nginx at {NGINX} (apt-get install nginx-light)")
+    port = free_port()
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for old, new in (("server web:8000;", f"server 127.0.0.1:{upstream};"),
+                     ("listen 8080;", f"listen 127.0.0.1:{port};"),
+                     ("/srv/static/", f"{work / 'static'}/")):
+        assert old in site, old
+        site = site.replace(old, new)
+    temp = work / "nginx"
+    temp.mkdir(exist_ok=True)
+    work.chmod(0o755)  # nginx's workers (www-data) read the collected files
+    conf = temp / "nginx.conf"
+    conf.write_text(
+        f"daemon on;\nworker_processes 1;\npid {temp / 'nginx.pid'};\n"
+        f"error_log {temp / 'error.log'} warn;\nevents {{ worker_connections 1024; }}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n"
+        + "".join(f"  {kind}_temp_path {temp / kind};\n"
+                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + site + "\n}\n")
+    # Debian's nginx on the configuration written just above.
+    subprocess.run([NGINX, "-c", str(conf)], check=True)  # noqa: S603
+    print(f"proxy: nginx on port {port} in front of gunicorn on {upstream}", flush=True)
+    return port
+
+
+def stop_proxy(work):
+    temp = work / "nginx"
+    subprocess.run([NGINX, "-c", str(temp / "nginx.conf"), "-s", "stop"],  # noqa: S603
+                   check=False)
 
 
 def wait_until_up(port, timeout=60):
@@ -289,7 +339,8 @@ def cpu_used(before, after):
 
 
 def is_server(comm, cmdline):
-    return b"portal.wsgi" in cmdline and b"gunicorn" in cmdline
+    """gunicorn's processes, and nginx's when --proxy puts it in front."""
+    return (b"portal.wsgi" in cmdline and b"gunicorn" in cmdline) or comm == "nginx"
 
 
 def is_postgres(comm, cmdline):

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 SETTINGS_FILE = ROOT / "portal" / "settings.py"
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
-SERVICES = {"postgres", "redis", "web", "worker", "beat", "sweeper"}
+SERVICES = {"postgres", "redis", "web", "worker", "beat", "sweeper", "proxy"}
 # The services that run the portal's own image (they merge the x-portal-app anchor).
 PORTAL_SERVICES = {"migrate", "web", "worker", "beat", "sweeper"}
 
@@ -406,3 +407,130 @@ def test_the_lock_files_pin_every_dependency_of_pyproject_with_hashes():
     for name, version in wanted(project["optional-dependencies"]["dev"]).items():
         assert dev.get(name) == version, name
         assert name not in runtime or name in wanted(project["dependencies"]), name
+
+
+# --- The proxy in front of gunicorn (deploy/nginx.conf) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def nginx():
+    text = NGINX_CONF.read_text()
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+
+
+def _directives(conf, name):
+    return re.findall(rf"^\s*{name}\s+([^;]+);", conf, re.MULTILINE)
+
+
+def _mounts(compose, service):
+    mounts = compose.services[service]["volumes"].sequence()
+    return {m.split(":")[1]: m.split(":")[0] for m in mounts}
+
+
+def test_the_proxy_is_the_one_published_port_and_passes_the_rest_to_gunicorn(compose, nginx):
+    assert "ports" not in compose.services["web"]
+    assert compose.services["proxy"]["ports"].sequence() == ["127.0.0.1:8000:8080"]
+    assert _directives(nginx, "listen") == ["8080"]
+    bind = _option(compose.command("web"), "--bind")
+    upstream = re.search(r"upstream portal_web \{(?P<body>[^}]*)\}", nginx)["body"]
+    assert _directives(upstream, "server") == [f"web:{bind.rsplit(':', 1)[1]}"]
+    assert _directives(nginx, "proxy_pass") == ["http://portal_web"]
+    headers = dict(h.split(None, 1) for h in _directives(nginx, "proxy_set_header"))
+    assert headers["Host"] == "$host"
+    # BEHIND_TLS_PROXY reads the scheme the TLS proxy saw; the audit log the hop appended.
+    assert headers["X-Forwarded-Proto"] == "$http_x_forwarded_proto"
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert compose.environment("web")["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
+    depends = compose.services["proxy"]["depends_on"].mapping()
+    assert depends["web"].mapping()["condition"].value() == "service_healthy"
+
+
+def test_the_proxy_lets_through_the_largest_request_the_portal_accepts(nginx):
+    size = _directives(nginx, "client_max_body_size")[0]
+    assert size.endswith("m")
+    limit = int(size[:-1]) * 1024 * 1024
+    assert limit >= settings.API_MAX_REQUEST_BYTES >= settings.ATTACHMENT_MAX_TICKET_BYTES
+
+
+def test_the_proxy_closes_idle_upstream_connections_before_gunicorn_does(nginx, monkeypatch):
+    """Else nginx may send a request down a connection gunicorn is closing (a 502)."""
+    import runpy
+
+    monkeypatch.delenv("WEB_KEEPALIVE", raising=False)
+    gunicorn = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert _directives(nginx, "keepalive") == ["16"]
+    idle = _directives(nginx, "keepalive_timeout")
+    assert idle and int(idle[0].rstrip("s")) < gunicorn["keepalive"]
+
+
+def test_the_static_files_the_proxy_serves_are_the_ones_the_image_collected(
+        compose, nginx, dockerfile):
+    assert settings.STATIC_URL == "/static/"
+    served = _mounts(compose, "proxy")
+    assert served["/etc/nginx/conf.d/default.conf"] == "./deploy/nginx.conf"
+    root = next(path for path, source in served.items() if source == "static")
+    assert _mounts(compose, "migrate")[root] == "static"
+    # migrate copies the image's STATIC_ROOT (collected at build) into that volume.
+    collected = "/app/" + settings.STATIC_ROOT.relative_to(settings.BASE_DIR).as_posix()
+    assert f"cp -R {collected}/. {root}/" in " ".join(compose.command("migrate"))
+    assert "collectstatic --noinput" in dockerfile
+    aliases = _directives(nginx, "alias")
+    assert aliases and all(a.startswith(f"{root}/") for a in aliases), aliases
+    assert "static" in compose.top["volumes"].mapping()
+
+
+def test_hashed_static_names_are_cached_for_good_and_others_for_a_minute(nginx):
+    from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+    from django.core.files.base import ContentFile
+
+    hashed = ManifestStaticFilesStorage().hashed_name(
+        "css/search.css", content=ContentFile(b"body { color: black }"))
+    # nginx's PCRE names a group (?<name>...); Python's re writes (?P<name>...).
+    pattern = re.search(r'location ~ "(?P<re>[^"]+)"', nginx)["re"].replace("(?<", "(?P<")
+    assert re.match(pattern, "/static/" + hashed)
+    assert not re.match(pattern, "/static/css/search.css")
+    blocks = re.split(r"\blocation\b", nginx)[1:]
+    immutable = next(b for b in blocks if b.lstrip().startswith("~"))
+    plain = next(b for b in blocks if b.lstrip().startswith("/static/"))
+    assert 'Cache-Control "max-age=315360000, public, immutable"' in immutable
+    assert 'Cache-Control "max-age=60, public"' in plain
+
+
+def _production_security_headers(compose):
+    """The security headers Django sends with the compose file's web environment (HTTPS
+    behind the proxy: the test settings are not a production run)."""
+    import subprocess
+    import sys
+
+    env = {name: _with_defaults(value) for name, value in compose.environment("web").items()}
+    env.update(SECRET_KEY="deployment-files-test-only-" + "x" * 40,
+               DATABASE_URL="sqlite:///:memory:", PORTAL_VAR_DIR=str(settings.VAR_DIR),
+               MEDIA_ROOT=str(settings.MEDIA_ROOT), DJANGO_SETTINGS_MODULE="portal.settings",
+               PATH="/usr/bin:/bin")
+    code = ("import json; from django.conf import settings as s; "
+            "from django.test import RequestFactory; "
+            "from django.middleware.security import SecurityMiddleware; "
+            "from django.http import HttpResponse; "
+            "r = SecurityMiddleware(lambda q: HttpResponse())(RequestFactory().get("
+            "'/', secure=True)); print(json.dumps(dict(r.headers)))")
+    # This suite's interpreter on a fixed snippet, the compose file's environment.
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,  # noqa: S603
+                         capture_output=True, text=True, cwd=ROOT)
+    headers = json.loads(out.stdout)
+    names = ("Strict-Transport-Security", "X-Content-Type-Options", "Referrer-Policy",
+             "Cross-Origin-Opener-Policy")
+    assert all(name in headers for name in names), headers
+    return {name: headers[name] for name in names}
+
+
+def test_static_answers_carry_the_security_headers_django_sends(nginx, compose):
+    """nginx answers /static/ without Django: the headers Django's SecurityMiddleware gives
+    every answer are written in each static location (add_header does not inherit)."""
+    wanted = _production_security_headers(compose)
+    for block in re.split(r"\blocation\b", nginx)[1:]:
+        if "alias" not in block:
+            continue
+        headers = dict(re.findall(r'add_header\s+(\S+)\s+"([^"]*)"', block))
+        for name, value in wanted.items():
+            assert headers.get(name) == value, (name, block[:60])
+    assert _directives(nginx, "server_tokens") == ["off"]
