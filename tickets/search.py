@@ -389,14 +389,13 @@ def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
     end = min(offset + PAGE_SIZE, COUNT_CAP)
-    if count <= COUNT_CAP:
-        rows = list(ordered(for_display(visible(user).filter(pk__in=ids)), sort)[offset:end])
-    else:
+    if count > COUNT_CAP:
         # The page's keys first, in the sort's order with no display join (index-only,
         # e.g. ticket_provider_filed_idx for a provider user), then those rows displayed:
         # joining every match before sorting read each one's row (issue 14).
-        keys = list(ordered(tickets, sort).values_list("pk", flat=True)[offset:end])
-        rows = list(ordered(for_display(visible(user).filter(pk__in=keys)), sort))
+        ids = list(ordered(tickets, sort).values_list("pk", flat=True)[offset:end])
+        offset, end = 0, None
+    rows = list(ordered(for_display(visible(user).filter(pk__in=ids)), sort)[offset:end])
     decisions = dict(Decision.Outcome.choices)
     for ticket in rows:
         ticket.decision_label = decisions.get(ticket.decision_outcome, "")
