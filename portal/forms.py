@@ -169,6 +169,16 @@ class PortalFormRenderer(TemplatesSetting):
     field_template_name = "components/field.html"
     bound_field_class = UswdsBoundField
 
+    def render(self, template_name, context, request=None):
+        # Django's own widget templates are written in Python, the same HTML (issue 14).
+        from portal import widget_html
+
+        if request is None:
+            html = widget_html.render(template_name, context)
+            if html is not None:
+                return html
+        return super().render(template_name, context, request)
+
 
 class InviteForm(PortalForm):
     email = forms.EmailField(

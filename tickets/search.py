@@ -76,13 +76,6 @@ NOT_ASSIGNED = "none"
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ListSelect(forms.Select):
-    """A select whose options are written in one template, not one include each: the
-    filters have some eighty options, rendered on every search."""
-
-    template_name = "tickets/search/select.html"
-
-
 def _date_field(label, hint):
     return forms.DateField(
         label=label, required=False, widget=_DATE, help_text=hint,
@@ -108,29 +101,28 @@ class TicketSearchForm(PortalForm):
     mco = ReferenceChoiceField(
         label="MCO", queryset=MCO.objects.order_by("name"), to_field_name="slug",
         required=False, empty_label="Any MCO", error_messages=_invalid("MCO", "MCOs"),
-        widget=ListSelect,
     )
     type = ReferenceChoiceField(
         label="Complaint type", queryset=ComplaintType.objects.all(), to_field_name="slug",
-        required=False, empty_label="Any type", widget=ListSelect,
+        required=False, empty_label="Any type",
         error_messages=_invalid("Complaint type", "complaint types"),
     )
     state = forms.ChoiceField(label="Status", choices=STATE_CHOICES, required=False,
-                              widget=ListSelect, error_messages=_invalid("Status", "statuses"))
+                              error_messages=_invalid("Status", "statuses"))
     close_reason = forms.ChoiceField(
         label="Close reason", choices=[("", "Any reason")] + CloseReason.choices,
-        required=False, widget=ListSelect,
+        required=False,
         error_messages=_invalid("Close reason", "reasons"),
     )
     outcome = forms.ChoiceField(
         label="Decision outcome", choices=[("", "Any outcome")] + Decision.Outcome.choices,
-        required=False, widget=ListSelect,
+        required=False,
         error_messages=_invalid("Decision outcome", "outcomes"),
     )
     sanction = forms.ChoiceField(label="Sanction candidate", choices=SANCTION_CHOICES,
-                                 required=False, widget=ListSelect,
+                                 required=False,
                                  error_messages=_invalid("Sanction candidate", "choices"))
-    assigned = forms.ChoiceField(label="Assigned HFS staff", required=False, widget=ListSelect,
+    assigned = forms.ChoiceField(label="Assigned HFS staff", required=False,
                                  error_messages=_invalid("Assigned HFS staff", "people"))
     filed_from = _date_field("Filed from", "The first day it was filed (Central time).")
     filed_to = _date_field("Filed to", "The last day, included.")
