@@ -6,4 +6,6 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal: accounts, roles and reference data"
 
     def ready(self):
-        from portal import checks, signals  # noqa: F401  (registers checks and receivers)
+        from portal import checks, lookups, signals  # noqa: F401  (checks and receivers)
+
+        lookups.register()

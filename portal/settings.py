@@ -113,9 +113,10 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # Server-side parameters, and each statement prepared on its connection after it ran
     # this many times there: PostgreSQL then plans a page's queries once per connection,
-    # not on every request (issue 14, docs/decisions/0013-throughput.md). Off (0) by
-    # default: at 1M tickets one MCO queue filter got a generic plan 6x slower.
-    _prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=0)
+    # not on every request (issue 14, docs/decisions/0013-throughput.md). A generic plan
+    # uses the queues' partial indexes because choice values are written into the SQL
+    # (portal.lookups). 0 turns it off (a pooler that cannot keep prepared statements).
+    _prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=5)
     if _prepare_threshold:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=_prepare_threshold)

@@ -1,6 +1,6 @@
 """``DB_PREPARE_THRESHOLD`` (issue 14): statements sent with server-side parameters and
 prepared on their connection after that many runs, so PostgreSQL plans them once per
-connection. Off by default (docs/decisions/0013-throughput.md)."""
+connection. On by default (5), off with 0 (docs/decisions/0013-throughput.md)."""
 
 import os
 import subprocess
@@ -47,11 +47,12 @@ def settings_options(**environment):
     return out.stdout.strip()
 
 
-def test_prepared_statements_are_off_by_default_and_on_with_a_threshold_on_postgresql():
+def test_prepared_statements_are_on_by_default_on_postgresql_and_off_with_zero():
     url = "postgres://postgres@127.0.0.1:5432/none"
-    assert settings_options(DATABASE_URL=url) == "[]"
-    assert settings_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="0") == "[]"
-    assert settings_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="5") == (
+    assert settings_options(DATABASE_URL=url) == (
         "[('prepare_threshold', 5), ('server_side_binding', True)]")
+    assert settings_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="0") == "[]"
+    assert settings_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="2") == (
+        "[('prepare_threshold', 2), ('server_side_binding', True)]")
     sqlite = settings_options(DATABASE_URL="sqlite:///:memory:", DB_PREPARE_THRESHOLD="5")
     assert "server_side_binding" not in sqlite
