@@ -14,7 +14,10 @@ Then, holding /tmp/portal-bench.lock (so no other engineer's measurement overlap
 seeding runs outside it; ``--no-lock`` when you hold it yourself, e.g. under flock(1)),
 each page is requested ``--runs`` times after a warm-up, with the garbage collector frozen
 after start-up as portal/wsgi.py does: median and 95th percentile of the whole response,
-and its SQL query count. Each size runs in a process of its own; the last one prints the
+and its SQL query count. The runs are split over ``--rounds`` (default 2): the sizes are
+measured in turn, round after round (10k, 100k, 1m, 10k, ...), so a machine that gets
+busier or quieter during the run moves every size alike; a page's percentiles are of all
+its rounds' requests together. Each size runs in a process of its own; the last one prints the
 table for docs/PERFORMANCE.md: every page at every size, the ratio of the largest size's
 p95 to the smallest's, and the query count, which must be the same at every size (the run
 fails otherwise). A page that misses p95 <= 50 ms at the largest size or grows more than
@@ -56,7 +59,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", default="10000,100000,1000000",
                         help="the sizes, comma-separated")
-    parser.add_argument("--runs", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--runs", type=int, default=200,
+                        help="timed requests per page and size, in all rounds together")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measure the sizes this many times, alternately (10k, 100k, "
+                             "1m, 10k, ...), each round a share of the runs; each page's "
+                             "percentiles are of all its rounds' requests")
     parser.add_argument("--closed", type=float, default=0.8, help="share of closed tickets")
     parser.add_argument("--keep", action="store_true",
                         help="reuse a size's database an earlier run seeded")
@@ -72,20 +80,48 @@ def main():
     base = os.environ.get("DATABASE_URL", "")
     base = base if base.startswith("postgres") else DEFAULT_URL
     sizes = sorted(int(s.replace("_", "")) for s in args.tickets.split(","))
-    results = []
-    for count in sizes:
-        with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            command = [sys.executable, __file__, "--child", str(count), "--out", out.name,
-                       "--runs", str(args.runs), "--closed", str(args.closed)]
-            command += (["--keep"] * args.keep + ["--no-lock"] * args.no_lock
-                        + ["--seed-only"] * args.seed_only)
-            env = {**os.environ, "DATABASE_URL": f"{base}_{size_name(count)}"}
-            print(f"== {count:,} tickets ({env['DATABASE_URL'].rsplit('/', 1)[1]})",
-                  flush=True)
-            subprocess.run(command, env=env, check=True)  # noqa: S603
-            results.append(json.loads(Path(out.name).read_text()))
+    rounds = 1 if args.seed_only else max(1, args.rounds)
+    shares = [args.runs // rounds + (n < args.runs % rounds) for n in range(rounds)]
+    by_size = {count: [] for count in sizes}
+    for n, runs in enumerate(shares):
+        for count in sizes:
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                command = [sys.executable, __file__, "--child", str(count), "--out",
+                           out.name, "--runs", str(runs), "--closed", str(args.closed)]
+                # Only the first round may seed; the later ones reuse what it seeded.
+                command += (["--keep"] * (args.keep or n > 0) + ["--no-lock"] * args.no_lock
+                            + ["--seed-only"] * args.seed_only)
+                env = {**os.environ, "DATABASE_URL": f"{base}_{size_name(count)}"}
+                print(f"== {count:,} tickets ({env['DATABASE_URL'].rsplit('/', 1)[1]}), "
+                      f"round {n + 1} of {rounds}", flush=True)
+                subprocess.run(command, env=env, check=True)  # noqa: S603
+                by_size[count].append(json.loads(Path(out.name).read_text()))
     if not args.seed_only:
-        sys.exit(report(results))
+        sys.exit(report([merge_rounds(by_size[count]) for count in sizes]))
+
+
+def merge_rounds(rounds):
+    """One size's rounds as one result: each page's percentiles over every round's
+    requests; the first round's seeding, the load average before the first and after the
+    last round."""
+    merged = {**rounds[-1], "rounds": len(rounds)}
+    for key in ("seed_s", "copy_s", "seed_load"):
+        if key in rounds[0]:
+            merged[key] = rounds[0][key]
+    merged["load_before"] = rounds[0]["load_before"]
+    pages = []
+    for page in rounds[-1]["pages"]:
+        samples = sorted(s for r in rounds for p in r["pages"] if p["name"] == page["name"]
+                         for s in p["samples"])
+        pages.append({**page, "p50": statistics.median(samples), "p95": percentile(
+            samples, 0.95), "runs": len(samples)})
+    merged["pages"] = pages
+    return merged
+
+
+def percentile(ordered, share):
+    """The nearest-rank percentile of sorted values."""
+    return ordered[max(0, int(len(ordered) * share + 0.5) - 1)]
 
 
 # --- One size, in its own process -----------------------------------------------------------
@@ -306,7 +342,7 @@ def measure_pages(runs):
         samples.sort()
         measured.append({
             "name": name, "path": path, "p50": statistics.median(samples),
-            "p95": samples[max(0, int(len(samples) * 0.95 + 0.5) - 1)],
+            "p95": percentile(samples, 0.95), "samples": samples,
             "queries": len(queries), "sql_ms": sum(
                 float(q["time"]) for q in queries.captured_queries) * 1000,
             "slowest_ms": float(slowest["time"]) * 1000, "slowest": slowest["sql"],
@@ -346,7 +382,9 @@ def report(results):
               f"{r['pending_extensions']:,} pending extensions; registration requests "
               f"{dict(sorted(r['registration_requests'].items()))}; Molina's presented "
               f"tickets {r['molina_presented']:,}. Timings {r['date']}, load average "
-              f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after.")
+              f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after; "
+              f"{r.get('rounds', 1)} round(s), {r['pages'][0].get('runs', '?')} requests "
+              "a page.")
     print()
     header = " | ".join(f"{size_name(r['tickets'])} p50 / p95" for r in results)
     print(f"| page | {header} | p95 {size_name(last['tickets'])} / "
