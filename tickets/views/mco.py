@@ -83,6 +83,19 @@ def mco_rows(qs):
     ).select_related("provider", "complaint_type", "mco_assigned_to")
 
 
+#: What the queue page's rows read of a ticket and its related rows (issue 14: a row of
+#: every column of four tables cost ~2 ms more a page to build). A field the template
+#: starts to show goes here too: test_queue_queries holds the page's query count.
+PAGE_FIELDS = ("id", "number", "state", "responded_at", "provider__legal_name",
+               "complaint_type__name", "mco_assigned_to__first_name",
+               "mco_assigned_to__last_name", "mco_assigned_to__email")
+
+
+def mco_page_rows(qs):
+    """The rows of the queue page: ``mco_rows`` with the columns the page shows."""
+    return mco_rows(qs).only(*PAGE_FIELDS)
+
+
 def _params(request):
     status = request.GET.get("status", "action")
     return {
@@ -99,7 +112,7 @@ def _params(request):
 def mco_queue(request):
     params = _params(request)
     page = CappedPaginator(mco_queryset(request.user, **params), 25,
-                           rows=mco_rows).get_page(request.GET.get("page"))
+                           rows=mco_page_rows).get_page(request.GET.get("page"))
     supervisor = permissions.supervises_mco_queue(request.user)
     return render(request, "tickets/mco/queue.html", {
         "mco": request.user.mco, "page": page, "params": params, "now": timezone.now(),
