@@ -66,6 +66,9 @@ class User(AbstractUser):
             ("manage_people", "Can invite MCO and HFS staff and deactivate people"),
         ]
 
+    #: What ``str(person)`` reads: all a page that names someone needs of their row.
+    NAME_FIELDS = ("first_name", "last_name", "email")
+
     def __str__(self):
         return self.get_full_name() or self.email
 
@@ -116,3 +119,12 @@ class UserSession(models.Model):
         for key in cls.objects.filter(user=user).values_list("session_key", flat=True):
             store(session_key=key).delete()
         cls.objects.filter(user=user).delete()
+
+
+def naming(queryset, *relations):
+    """``queryset`` with the people of ``relations`` joined, reading of them only what
+    names them (``User.NAME_FIELDS``): every field of the queryset's own rows, never a
+    password hash or a login time for a page that shows who wrote or did something."""
+    own = [f.name for f in queryset.model._meta.concrete_fields]
+    named = [f"{relation}__{field}" for relation in relations for field in User.NAME_FIELDS]
+    return queryset.select_related(*relations).only(*own, *named)

@@ -11,6 +11,7 @@ from deadlines.clocks import clocks_for
 from portal import access, uploads
 from portal.access import Role
 from portal.audit import audited
+from portal.models.users import naming
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
 
@@ -134,7 +135,7 @@ def ticket_page(request, ticket, forms=None, status=200):
     is_hfs = access.is_hfs_staff(user)
     is_mco = access.is_mco_staff(user) and ticket.mco_id == user.mco_id
     is_provider = access.is_provider_user(user) and not is_hfs and not is_mco
-    events = ticket.events.select_related("actor")
+    events = naming(ticket.events.all(), "actor")
     if not is_hfs:
         events = events.filter(internal=False)
     state = ticket.state
@@ -163,7 +164,7 @@ def ticket_page(request, ticket, forms=None, status=200):
         "attachments": attachments_visible_to(user, ticket),
         "information_requests": information_requests,
         "extension_requests": extension_requests,
-        "thread": ticket.messages.select_related("author"),
+        "thread": naming(ticket.messages.all(), "author"),
         "response": getattr(ticket, "response", None) if ticket.responded_at else None,
         "is_hfs": is_hfs,
         "is_mco": is_mco,
