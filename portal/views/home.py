@@ -16,13 +16,13 @@ def provider_home(request):
     their recent tickets with each one's next deadline; a fixed number of queries."""
     from registration.memberships import approved_providers
     from registration.models import RegistrationRequest
-    from tickets.action_needed import action_needed, with_next_deadline
+    from tickets.action_needed import HOME_FIELDS, action_needed, with_next_deadline
     from tickets.models import Ticket
 
     waiting = action_needed(request.user, limit=ACTION_NEEDED_LIMIT + 1)
     recent = with_next_deadline(
         Ticket.objects.visible_to(request.user)
-        .select_related("mco", "provider", "complaint_type")
+        .select_related("mco", "provider", "complaint_type").only(*HOME_FIELDS)
         .order_by("-created_at")[:RECENT_TICKETS]
     )
     return render(
