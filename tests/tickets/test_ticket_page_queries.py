@@ -45,14 +45,16 @@ def test_the_ticket_page_costs_the_same_queries_for_1_or_8_messages(
     assert str(mco_staff) in page and str(provider_user) in page
 
 
-def test_the_timeline_and_thread_read_names_not_password_hashes(
+def test_the_people_a_ticket_page_names_are_read_by_name_not_password_hash(
         presented_ticket, hfs_staff, mco_staff):
     workflow.post_message(presented_ticket.pk, by=mco_staff, body="Which claim?")
     _, queries = page_queries(signed_in(hfs_staff), presented_ticket)
-    people = [q["sql"] for q in queries.captured_queries
-              if "tickets_ticketevent" in q["sql"] or "tickets_ticketmessage" in q["sql"]]
-    assert len(people) >= 2
-    for sql in people:
+    tables = ("tickets_ticketevent", "tickets_ticketmessage", "tickets_informationrequest",
+              "tickets_extensionrequest")
+    people = {table: q["sql"] for q in queries.captured_queries for table in tables
+              if q["sql"].startswith(f'SELECT "{table}"')}
+    assert set(people) == set(tables)
+    for sql in people.values():
         assert '"portal_user"."first_name"' in sql
         assert '"portal_user"."password"' not in sql
         assert '"portal_user"."last_login"' not in sql

@@ -144,10 +144,10 @@ def ticket_page(request, ticket, forms=None, status=200):
     # offers (issue 14: five queries fewer a ticket page). The workflow checks on POST.
     clocks = list(clocks_for(ticket).order_by("due_at", "pk"))
     claims = list(ticket.claims.all())
-    information_requests = list(ticket.information_requests.select_related(
-        "requested_by", "answered_by"))
-    extension_requests = list(ticket.extension_requests.select_related("requested_by",
-                                                                       "decided_by"))
+    information_requests = list(naming(ticket.information_requests.all(), "requested_by",
+                                       "answered_by"))
+    extension_requests = list(naming(ticket.extension_requests.all(), "requested_by",
+                                     "decided_by"))
 
     def is_open(kind):
         """The running clock of ``kind`` whose due moment has not passed (open_clock's
@@ -227,8 +227,8 @@ def _deadline_context(context, ticket, all_clocks, *, party, now):
     context["other_deadlines"] = next_steps.others(ticket, party, running, submissions)
     context["pending_extension"] = next(
         (x for x in context["extension_requests"] if x.status == "pending"), None)
-    context["representative_contacts"] = ticket.representative_contacts.select_related(
-        "recorded_by")
+    context["representative_contacts"] = naming(ticket.representative_contacts.all(),
+                                                "recorded_by")
     for sub in context.get("review_submissions", []):
         # HFS reads both; each party re-reads its own (the statements are HFS's record).
         sub.readable = party == "hfs" or sub.party == party
