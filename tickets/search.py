@@ -37,6 +37,7 @@ from portal import access
 from portal.access import Role
 from portal.forms import PortalForm, ReferenceChoiceField
 from portal.models import MCO, ComplaintType, User
+from portal.models.users import named_by
 from registration.models import Provider
 from tickets.models import CloseReason, Decision, State, Ticket, TicketClaim
 
@@ -309,7 +310,7 @@ def matching(user, data, *, search: Search | None = None):
 PAGE_FIELDS = ("id", "number", "state", "tracking_number", "submitted_at", "closed_at",
                "close_reason", "sanction_candidate_at", "provider__legal_name",
                "provider__npi", "mco__short_name", "complaint_type__name",
-               "assigned_to__first_name", "assigned_to__last_name", "assigned_to__email")
+               *named_by("assigned_to"))
 
 
 def for_display(tickets):

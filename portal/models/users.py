@@ -121,10 +121,15 @@ class UserSession(models.Model):
         cls.objects.filter(user=user).delete()
 
 
+def named_by(relation):
+    """The ``only()`` paths that name the person of ``relation`` (``User.NAME_FIELDS``)."""
+    return tuple(f"{relation}__{field}" for field in User.NAME_FIELDS)
+
+
 def naming(queryset, *relations):
     """``queryset`` with the people of ``relations`` joined, reading of them only what
     names them (``User.NAME_FIELDS``): every field of the queryset's own rows, never a
     password hash or a login time for a page that shows who wrote or did something."""
     own = [f.name for f in queryset.model._meta.concrete_fields]
-    named = [f"{relation}__{field}" for relation in relations for field in User.NAME_FIELDS]
+    named = [path for relation in relations for path in named_by(relation)]
     return queryset.select_related(*relations).only(*own, *named)

@@ -13,6 +13,7 @@ from portal import access
 from portal.access import Role
 from portal.audit import audited
 from portal.models import MCO, ComplaintType
+from portal.models.users import named_by
 from tickets import clock_kinds, workflow
 from tickets.forms import InternalNoteForm, PresentForm, TriageCloseForm
 from tickets.models import State, Ticket
@@ -62,8 +63,7 @@ def triage_rows(qs):
 
 #: What the triage page's rows read (as the MCO queue's PAGE_FIELDS).
 PAGE_FIELDS = ("id", "number", "state", "provider__legal_name", "mco__short_name",
-               "complaint_type__name", "assigned_to__first_name", "assigned_to__last_name",
-               "assigned_to__email")
+               "complaint_type__name", *named_by("assigned_to"))
 
 
 def triage_page_rows(qs):

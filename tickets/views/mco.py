@@ -13,6 +13,7 @@ from portal import access, audit, permissions
 from portal.access import Role
 from portal.audit import audited
 from portal.models import ComplaintType, User
+from portal.models.users import named_by
 from tickets import clock_kinds, workflow
 from tickets.exports import MCO_EXPORT, describe_mco_filters
 from tickets.models import ExtensionRequest, State, Ticket
@@ -87,8 +88,7 @@ def mco_rows(qs):
 #: every column of four tables cost ~2 ms more a page to build). A field the template
 #: starts to show goes here too: test_queue_queries holds the page's query count.
 PAGE_FIELDS = ("id", "number", "state", "responded_at", "provider__legal_name",
-               "complaint_type__name", "mco_assigned_to__first_name",
-               "mco_assigned_to__last_name", "mco_assigned_to__email")
+               "complaint_type__name", *named_by("mco_assigned_to"))
 
 
 def mco_page_rows(qs):
