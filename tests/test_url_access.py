@@ -30,6 +30,7 @@ EXPECTED = {
     "no_role_home": ALL,
     "account_settings": ALL,
     "provider_home": {"provider"},
+    "provider_waiting": {"provider"},
     "hfs_home": {"hfs"},
     "registration_new": {"provider"},
     "registration_template": {"provider"},

@@ -111,19 +111,33 @@ HOME_FIELDS = ("id", "number", "state", "provider__legal_name", "mco__short_name
                "complaint_type__name")
 
 
-def action_needed(user, *, now=None, limit=50) -> list[Waiting]:
-    """The tickets waiting on ``user`` (a provider user), soonest deadline first: two
-    queries, whatever the number of tickets.
+def waiting_tickets(user):
+    """The tickets waiting on ``user`` (a provider user), soonest due first: read in that
+    order from the provider-and-due-moment index (``Ticket.provider_due``, kept by
+    ``refresh_provider_due``), so a page of them is a page of the index, never the
+    provider's whole open work nor the history."""
+    return (Ticket.objects.visible_to(user).filter(provider_due__isnull=False)
+            .order_by("provider_due", "pk"))
 
-    The tickets come in due order from the provider-and-due-moment index
-    (``Ticket.provider_due``, kept by ``refresh_provider_due``), then the clock each one
-    waits on: the work is a page of tickets, never the provider's whole open work nor the
-    history (issue 14: a billing agent with 2,221 tickets waiting at 1,000,000 read every
-    one of them, and their clocks, to show 50)."""
+
+def with_display(tickets):
+    """What a list of waiting tickets shows of each: its number, state, provider, MCO and
+    type (``HOME_FIELDS``)."""
+    return tickets.select_related("provider", "mco", "complaint_type").only(*HOME_FIELDS)
+
+
+def action_needed(user, *, now=None, limit=50) -> list[Waiting]:
+    """The first ``limit`` tickets waiting on ``user`` (a provider user), soonest deadline
+    first: two queries, whatever the number of tickets (issue 14: a billing agent with
+    2,221 tickets waiting at 1,000,000 read every one of them, and their clocks, to show
+    50)."""
+    return waiting_on(list(with_display(waiting_tickets(user))[:limit]), now=now)
+
+
+def waiting_on(tickets, *, now=None) -> list[Waiting]:
+    """Each of ``tickets`` (waiting tickets, in their order) with the clock it waits on
+    and the sentence that says what to do by when: one query for their clocks."""
     now = now or timezone.now()
-    tickets = list(Ticket.objects.visible_to(user).filter(provider_due__isnull=False)
-                   .select_related("provider", "mco", "complaint_type").only(*HOME_FIELDS)
-                   .order_by("provider_due", "pk")[:limit])
     kind_of = {action.state: action.kind for action in ACTIONS.values()}
     waits_on = {t.pk: kind_of[t.state] for t in tickets if t.state in kind_of}
     if not waits_on:

@@ -5,8 +5,9 @@ from django.shortcuts import render
 from portal import access
 from portal.access import Role
 
-#: The provider's home lists this many tickets waiting on them, and this many recent ones.
-ACTION_NEEDED_LIMIT = 50
+#: The provider's home lists this many tickets waiting on them (the rest on the waiting
+#: page, tickets.views.provider.waiting), and this many recent ones.
+ACTION_NEEDED_LIMIT = 25
 RECENT_TICKETS = 25
 
 
@@ -16,10 +17,18 @@ def provider_home(request):
     their recent tickets with each one's next deadline; a fixed number of queries."""
     from registration.memberships import approved_providers
     from registration.models import RegistrationRequest
-    from tickets.action_needed import HOME_FIELDS, action_needed, with_next_deadline
+    from tickets.action_needed import (
+        HOME_FIELDS,
+        action_needed,
+        waiting_tickets,
+        with_next_deadline,
+    )
     from tickets.models import Ticket
+    from tickets.queues import capped_count
 
     waiting = action_needed(request.user, limit=ACTION_NEEDED_LIMIT + 1)
+    more_waiting = (capped_count(waiting_tickets(request.user))
+                    if len(waiting) > ACTION_NEEDED_LIMIT else None)
     recent = with_next_deadline(
         Ticket.objects.visible_to(request.user)
         .select_related("mco", "provider", "complaint_type").only(*HOME_FIELDS)
@@ -32,7 +41,7 @@ def provider_home(request):
             "providers": approved_providers(request.user),
             "requests": RegistrationRequest.objects.filter(requester=request.user)[:20],
             "waiting": waiting[:ACTION_NEEDED_LIMIT],
-            "more_waiting": len(waiting) > ACTION_NEEDED_LIMIT,
+            "more_waiting": more_waiting,
             "tickets": recent,
             "recent_limit": RECENT_TICKETS,
         },

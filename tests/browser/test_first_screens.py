@@ -1,8 +1,8 @@
 """Issue 12: for each role, the home, the queue and a ticket page at 1280 px and 390 px:
 no page scrolls sideways, the ticket's status summary names the viewer's own next deadline
 with its date, and axe finds nothing — also on the pages no other browser test visits
-(investigations, an unfinished-resolution report refused, the home of a person with no
-role)."""
+(investigations, the provider's waiting page, an unfinished-resolution report refused,
+the home of a person with no role)."""
 
 import datetime
 import re
@@ -103,6 +103,10 @@ def test_pages_no_other_browser_test_visits(page: Page, live_server, portal_data
     sign_in_as(provider, portal_data, Role.PROVIDER, sign_in, live_server, "/home/provider/")
     for width in WIDTHS:
         provider.set_viewport_size({"width": width, "height": 900})
+        provider.goto("/tickets/waiting/")  # every ticket waiting on the provider
+        expect(provider.get_by_role("heading", name=tickets["waiting"].number)).to_be_visible()
+        no_sideways_scroll(provider)
+        axe(provider)
         provider.goto(f"/tickets/{tickets['done'].pk}/")
         open_section(provider, "Report an unfinished resolution")
         provider.get_by_role("button", name="Report it to HFS").click()  # nothing written

@@ -171,3 +171,72 @@ def test_the_number_of_queries_does_not_grow_with_the_tickets(
         response = client.get(URL)
     assert len(response.context["waiting"]) == 6
     assert len(many) == len(one), [q["sql"] for q in many]
+
+
+WAITING_URL = reverse("provider_waiting")
+
+
+@pytest.fixture
+def six_waiting(presented, provider_user, provider, hfs_staff, mco_staff):
+    """Six tickets waiting on the provider, asked a day apart: their due days are in
+    that order. Returns their numbers, soonest first."""
+    workflow.request_information(presented.pk, by=mco_staff, request_text="The EOB.")
+    numbers = [presented.number]
+    for n in range(1, 6):
+        with time_machine.travel(NOW + datetime.timedelta(days=n), tick=True):
+            ticket = workflow.present(make_submitted(provider_user, provider,
+                                                     tracking=f"MOL-7{n}").pk, by=hfs_staff)
+            workflow.request_information(ticket.pk, by=mco_staff, request_text="The EOB.")
+        numbers.append(ticket.number)
+    return numbers
+
+
+def test_the_home_shows_the_soonest_and_links_to_all_that_wait(
+        client, six_waiting, monkeypatch):
+    from portal.views import home
+
+    monkeypatch.setattr(home, "ACTION_NEEDED_LIMIT", 4)
+    response = client.get(URL)
+    assert [w.ticket.number for w in response.context["waiting"]] == six_waiting[:4]
+    page = response.content.decode()
+    assert f'href="{WAITING_URL}">See all 6 tickets that wait on you</a>' in page
+    monkeypatch.setattr(home, "ACTION_NEEDED_LIMIT", 6)  # all of them shown: no link
+    assert WAITING_URL not in client.get(URL).content.decode()
+
+
+def test_the_waiting_page_lists_every_one_soonest_first_a_page_at_a_time(
+        client, six_waiting, monkeypatch, other_ticket, hfs_staff, mco_staff):
+    from tickets.views import provider
+
+    workflow.present(other_ticket.pk, by=hfs_staff)  # another provider's: never listed
+    workflow.request_information(other_ticket.pk, by=mco_staff, request_text="The EOB.")
+    monkeypatch.setattr(provider, "WAITING_PER_PAGE", 4)
+    first = client.get(WAITING_URL)
+    assert [w.ticket.number for w in first.context["waiting"]] == six_waiting[:4]
+    text = first.content.decode()
+    assert "6 tickets wait on you, soonest deadline first." in text
+    assert "Send the information the MCO asked for by" in text
+    assert "Page 1 of 2" in text and "?page=2" in text
+    second = client.get(WAITING_URL, {"page": 2})
+    assert [w.ticket.number for w in second.context["waiting"]] == six_waiting[4:]
+    assert other_ticket.number not in text + second.content.decode()
+    assert client.get(WAITING_URL, {"page": "last-one"}).status_code == 200  # page 1
+
+
+def test_the_waiting_page_reads_a_page_in_a_fixed_number_of_queries(
+        client, presented, six_waiting, provider_user, provider, hfs_staff, mco_staff):
+    client.get(WAITING_URL)  # the first request after signing in notes the session
+    with CaptureQueriesContext(connection) as six:
+        client.get(WAITING_URL)
+    for n in range(3):
+        ticket = workflow.present(make_submitted(provider_user, provider,
+                                                 tracking=f"MOL-8{n}").pk, by=hfs_staff)
+        workflow.respond(ticket.pk, by=mco_staff, response=RESPONSE)
+    with CaptureQueriesContext(connection) as nine:
+        response = client.get(WAITING_URL)
+    assert len(response.context["waiting"]) == 9
+    assert len(nine) == len(six), [q["sql"] for q in nine]
+
+
+def test_nothing_waiting_on_the_waiting_page_says_so(client, presented):
+    assert "Nothing waits on you now." in client.get(WAITING_URL).content.decode()
