@@ -27,8 +27,8 @@ def provider_home(request):
     from tickets.queues import capped_count
 
     waiting = action_needed(request.user, limit=ACTION_NEEDED_LIMIT + 1)
-    more_waiting = (capped_count(waiting_tickets(request.user))
-                    if len(waiting) > ACTION_NEEDED_LIMIT else None)
+    # How many wait, said on the page (counting at most 1,001 entries of the waiting index).
+    waiting_count = capped_count(waiting_tickets(request.user)) if waiting else None
     recent = with_next_deadline(
         Ticket.objects.visible_to(request.user)
         .select_related("mco", "provider", "complaint_type").only(*HOME_FIELDS)
@@ -41,7 +41,8 @@ def provider_home(request):
             "providers": approved_providers(request.user),
             "requests": RegistrationRequest.objects.filter(requester=request.user)[:20],
             "waiting": waiting[:ACTION_NEEDED_LIMIT],
-            "more_waiting": more_waiting,
+            "waiting_count": waiting_count,
+            "more_waiting": len(waiting) > ACTION_NEEDED_LIMIT,
             "tickets": recent,
             "recent_limit": RECENT_TICKETS,
         },

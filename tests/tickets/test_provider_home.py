@@ -66,6 +66,7 @@ def test_information_requested_shows_the_business_days_left_or_the_ticket_closes
             "left, or the ticket closes.")]
         page = client.get(URL).content.decode()
         assert page.index("Action needed") < page.index("Your tickets")
+        assert "1 ticket waits on you, soonest deadline first." in page
         heading = page.index(f'#answer">{presented.number}</a></h3>')
         assert page.index("Send the information the MCO asked for by", heading) > heading
 
@@ -199,9 +200,12 @@ def test_the_home_shows_the_soonest_and_links_to_all_that_wait(
     response = client.get(URL)
     assert [w.ticket.number for w in response.context["waiting"]] == six_waiting[:4]
     page = response.content.decode()
+    assert "6 tickets wait on you; here are the 4 with the soonest deadlines." in page
     assert f'href="{WAITING_URL}">See all 6 tickets that wait on you</a>' in page
     monkeypatch.setattr(home, "ACTION_NEEDED_LIMIT", 6)  # all of them shown: no link
-    assert WAITING_URL not in client.get(URL).content.decode()
+    page = client.get(URL).content.decode()
+    assert "6 tickets wait on you, soonest deadline first." in page
+    assert WAITING_URL not in page
 
 
 def test_the_waiting_page_lists_every_one_soonest_first_a_page_at_a_time(
