@@ -301,9 +301,9 @@ def pages():
         ("Registration queue, overdue", "registration_admin",
          "/registration/queue/?overdue=1"),
         ("Provider home (billing agent, 50 providers)", "agent", "/home/provider/"),
-        ("Provider's waiting page (billing agent)", "agent", "/tickets/waiting/"),
+        ("Provider's waiting page (billing agent)", "agent", "/home/provider/waiting/"),
         (f"Provider's waiting page (billing agent), page {WAITING_PAGE}", "agent",
-         f"/tickets/waiting/?page={WAITING_PAGE}"),
+         f"/home/provider/waiting/?page={WAITING_PAGE}"),
     ]
     return rows
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", public.healthz, name="healthz"),
     path("home/", public.home, name="home"),
     path("home/provider/", home.provider_home, name="provider_home"),
+    path("home/provider/waiting/", home.provider_waiting, name="provider_waiting"),
     path("home/hfs/", home.hfs_home, name="hfs_home"),
     path("home/welcome/", home.no_role_home, name="no_role_home"),
     path("account/", home.account_settings, name="account_settings"),

@@ -49,7 +49,6 @@ NOT_ONE_RECORD = {
     "ticket_claims_template": "the blank claims template: no ticket",
     "registration_template": "the blank registration template: no request",
     "triage_queue": "a queue (its tickets' pages are what is recorded)",
-    "provider_waiting": "a queue: what waits on the provider",
     "extension_queue": "a queue",
     "overdue_responses": "a queue",
     "review_queue": "a queue",

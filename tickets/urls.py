@@ -7,7 +7,6 @@ urlpatterns = [
     path("new/window/", provider.filing_window, name="ticket_filing_window"),
     path("claims-template.xlsx", provider.claims_template_download,
          name="ticket_claims_template"),
-    path("waiting/", provider.waiting, name="provider_waiting"),
     path("all/", search.all_tickets, name="ticket_search"),
     path("all/export/", search.export, name="ticket_search_export"),
     path("triage/", hfs.triage_queue, name="triage_queue"),

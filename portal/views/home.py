@@ -9,6 +9,8 @@ from portal.access import Role
 #: page, tickets.views.provider.waiting), and this many recent ones.
 ACTION_NEEDED_LIMIT = 25
 RECENT_TICKETS = 25
+#: The waiting page shows this many tickets a page.
+WAITING_PER_PAGE = 25
 
 
 @access.for_roles(Role.PROVIDER)
@@ -48,6 +50,21 @@ def provider_home(request):
         },
     )
 
+
+
+@access.for_roles(Role.PROVIDER)
+def provider_waiting(request):
+    """Every ticket waiting on the provider user, soonest deadline first, a page at a time:
+    the information the MCO asked for (R-FLOW-3), accepting or contesting a response and
+    asking for review (R-FLOW-5), a review submission (R-FLOW-6). The home page shows the
+    first ones and links here when there are more (issue 14)."""
+    from tickets.action_needed import waiting_on, waiting_tickets, with_display
+    from tickets.queues import CappedPaginator
+
+    page = CappedPaginator(waiting_tickets(request.user), WAITING_PER_PAGE,
+                           rows=with_display).get_page(request.GET.get("page"))
+    return render(request, "portal/home/waiting.html",
+                  {"page": page, "waiting": waiting_on(page.object_list)})
 
 @access.for_roles(Role.HFS)
 def hfs_home(request):

@@ -103,7 +103,7 @@ def test_pages_no_other_browser_test_visits(page: Page, live_server, portal_data
     sign_in_as(provider, portal_data, Role.PROVIDER, sign_in, live_server, "/home/provider/")
     for width in WIDTHS:
         provider.set_viewport_size({"width": width, "height": 900})
-        provider.goto("/tickets/waiting/")  # every ticket waiting on the provider
+        provider.goto("/home/provider/waiting/")  # every ticket waiting on the provider
         expect(provider.get_by_role("heading", name=tickets["waiting"].number)).to_be_visible()
         no_sideways_scroll(provider)
         axe(provider)

@@ -210,17 +210,18 @@ def test_the_home_shows_the_soonest_and_links_to_all_that_wait(
 
 def test_the_waiting_page_lists_every_one_soonest_first_a_page_at_a_time(
         client, six_waiting, monkeypatch, other_ticket, hfs_staff, mco_staff):
-    from tickets.views import provider
+    from portal.views import home
 
     workflow.present(other_ticket.pk, by=hfs_staff)  # another provider's: never listed
     workflow.request_information(other_ticket.pk, by=mco_staff, request_text="The EOB.")
-    monkeypatch.setattr(provider, "WAITING_PER_PAGE", 4)
+    monkeypatch.setattr(home, "WAITING_PER_PAGE", 4)
     first = client.get(WAITING_URL)
     assert [w.ticket.number for w in first.context["waiting"]] == six_waiting[:4]
     text = first.content.decode()
     assert "6 tickets wait on you, soonest deadline first." in text
     assert "Send the information the MCO asked for by" in text
     assert "Page 1 of 2" in text and "?page=2" in text
+    assert 'aria-current="page"><span>My provider work</span>' in text  # a home page
     second = client.get(WAITING_URL, {"page": 2})
     assert [w.ticket.number for w in second.context["waiting"]] == six_waiting[4:]
     assert other_ticket.number not in text + second.content.decode()

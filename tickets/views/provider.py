@@ -34,9 +34,6 @@ from tickets.models import State, Ticket
 
 provider_users = access.for_roles(Role.PROVIDER)
 
-#: The waiting page shows this many tickets a page.
-WAITING_PER_PAGE = 25
-
 
 @provider_users
 @audited("ticket", id_kwarg=None, action="create")
@@ -375,17 +372,3 @@ def start_from_closed(request, pk):
                      "detail, confirm the MCO process, and file it.")
     return redirect("ticket_change", draft.pk)
 
-
-@provider_users
-def waiting(request):
-    """Every ticket waiting on the provider user, soonest deadline first, a page at a time:
-    the information the MCO asked for (R-FLOW-3), accepting or contesting a response and
-    asking for review (R-FLOW-5), a review submission (R-FLOW-6). The home page shows the
-    first ones and links here when there are more (issue 14)."""
-    from tickets.action_needed import waiting_on, waiting_tickets, with_display
-    from tickets.queues import CappedPaginator
-
-    page = CappedPaginator(waiting_tickets(request.user), WAITING_PER_PAGE,
-                           rows=with_display).get_page(request.GET.get("page"))
-    return render(request, "tickets/waiting.html",
-                  {"page": page, "waiting": waiting_on(page.object_list)})
