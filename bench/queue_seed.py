@@ -41,6 +41,7 @@ YEARS = 3
 EMAILS = {
     "agent": "agent@bench.invalid",  # a billing agent for AGENT_PROVIDERS providers
     "filer": "filer@bench.invalid",  # files for every other provider
+    "clinic": "clinic@bench.invalid",  # a clinic's own staff: one provider (clinic_user)
     "hfs": "hfs@bench.invalid",
     "mco": "mco@bench.invalid",  # Molina's staff
     "registration_admin": "registration-admin@bench.invalid",
@@ -606,10 +607,30 @@ def setup_people(providers=PROVIDERS):
                             approved_at=now) for pk in ids[:AGENT_PROVIDERS]]
         + [ProviderMembership(user=filer, provider_id=pk, relationship="staff",
                               approved_at=now) for pk in ids[AGENT_PROVIDERS:]])
+    clinic_user()
     return {"agent": agent.pk, "filer": filer.pk, "hfs": hfs.pk, "mco": mco.pk,
             "molina": mco.mco_id, "registration_admin": admin.pk, "requesters": requesters,
             "providers": ids, "mcos": list(MCO.objects.values_list("pk", flat=True)),
             "types": list(ComplaintType.objects.values_list("pk", flat=True))}
+
+
+def clinic_user():
+    """The clinic's own staff member: a provider user acting for one provider, the first
+    one after the agent's (its tickets are a thousandth of the state's, where the agent's
+    are a twentieth). Made when missing, so a database seeded before it existed gains it."""
+    from django.utils import timezone
+
+    from portal.models import User
+    from registration.models import Provider, ProviderMembership
+    from tests import factories
+
+    user = User.objects.filter(email=EMAILS["clinic"]).first()
+    if user is None:
+        user = factories.provider_user(email=EMAILS["clinic"])
+        provider = Provider.objects.order_by("pk")[AGENT_PROVIDERS]
+        ProviderMembership.objects.create(user=user, provider=provider, relationship="staff",
+                                          approved_at=timezone.now())
+    return user
 
 
 def models_by_name():

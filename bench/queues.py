@@ -301,6 +301,7 @@ def pages():
         ("Registration queue, overdue", "registration_admin",
          "/registration/queue/?overdue=1"),
         ("Provider home (billing agent, 50 providers)", "agent", "/home/provider/"),
+        ("Provider home (a clinic, one provider)", "clinic", "/home/provider/"),
         ("Provider's waiting page (billing agent)", "agent", "/home/provider/waiting/"),
         (f"Provider's waiting page (billing agent), page {WAITING_PAGE}", "agent",
          f"/home/provider/waiting/?page={WAITING_PAGE}"),
@@ -316,13 +317,14 @@ def measure_pages(runs, only=""):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.queue_seed import EMAILS
+    from bench.queue_seed import EMAILS, clinic_user
     from portal.models import User
 
     # A signed-in session is saved at most once a minute (SessionTouchMiddleware, R-SEC-3):
     # never during the measurement, so that the query count of a page is its own, not
     # sometimes three more for the session's save.
     settings.SESSION_TOUCH_SECONDS = 10**9
+    clinic_user()
     clients = {}
     for persona, email in EMAILS.items():
         client = Client()
