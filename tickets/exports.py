@@ -63,7 +63,7 @@ def export_search(job, progress):
     total = min(total, cap)
     if found.uses_full_text and not truncated:
         # All of them fit: read them by id (the GIN index), then sort (see search.page_of).
-        tickets = search.visible(user).filter(pk__in=tickets.order_by().values("pk"))
+        tickets = search.visible(user, listed=False).filter(pk__in=tickets.order_by().values("pk"))
     progress(0, total)
     outcomes = dict(Decision.Outcome.choices)
     columns = COLUMNS + (HFS_COLUMNS if access.is_hfs_staff(user) else [])

@@ -245,3 +245,15 @@ def test_the_waiting_page_reads_a_page_in_a_fixed_number_of_queries(
 
 def test_nothing_waiting_on_the_waiting_page_says_so(client, presented):
     assert "Nothing waits on you now." in client.get(WAITING_URL).content.decode()
+
+
+def test_the_providers_list_narrows_what_a_person_sees_and_never_widens_it(
+        presented, provider_user, provider, other_ticket):
+    """``of_providers`` is the planner's hint on a provider user's pages (issue 14): with
+    another provider's id it adds nothing to what ``visible_to`` lets them see (R-SEC-1)."""
+    from tickets.models import Ticket
+
+    mine = Ticket.objects.visible_to(provider_user)
+    assert list(mine.of_providers([provider.pk])) == [presented]
+    assert not mine.of_providers([other_ticket.provider_id]).exists()
+    assert not mine.of_providers([]).exists()

@@ -76,6 +76,15 @@ class TicketQuerySet(models.QuerySet):
             visible |= Q(mco_id=user.mco_id, presented_at__isnull=False)
         return self.filter(visible)
 
+    def of_providers(self, provider_ids):
+        """Narrowed to these providers' tickets, the ids given as a list. A hint for the
+        planner on a provider user's pages, never an access rule of its own (that stays
+        ``visible_to``): from the memberships subquery alone PostgreSQL assumes an average
+        person's number of providers, so a prepared statement's generic plan for a clinic
+        of one provider walked the whole state's tickets in the page's order (issue 14: the
+        All-tickets page 27 → 95 ms at 1M after its fifth run)."""
+        return self.filter(provider_id__in=list(provider_ids))
+
 
 class TicketNumber(models.Model):
     """The last ticket number given out in a year (PRP-2026-000123).
