@@ -6,7 +6,7 @@ from portal import access
 from portal.access import Role
 
 #: The provider's home lists this many tickets waiting on them (the rest on the waiting
-#: page, tickets.views.provider.waiting), and this many recent ones.
+#: page, provider_waiting below), and this many recent ones.
 ACTION_NEEDED_LIMIT = 25
 RECENT_TICKETS = 25
 #: The waiting page shows this many tickets a page.
@@ -55,7 +55,6 @@ def provider_home(request):
     )
 
 
-
 @access.for_roles(Role.PROVIDER)
 def provider_waiting(request):
     """Every ticket waiting on the provider user, soonest deadline first, a page at a time:
@@ -69,6 +68,7 @@ def provider_waiting(request):
                            rows=with_display).get_page(request.GET.get("page"))
     return render(request, "portal/home/waiting.html",
                   {"page": page, "waiting": waiting_on(page.object_list)})
+
 
 @access.for_roles(Role.HFS)
 def hfs_home(request):

@@ -82,7 +82,7 @@ class TicketQuerySet(models.QuerySet):
         ``visible_to``): from the memberships subquery alone PostgreSQL assumes an average
         person's number of providers, so a prepared statement's generic plan for a clinic
         of one provider walked the whole state's tickets in the page's order (issue 14: the
-        All-tickets page 27 → 95 ms at 1M after its fifth run)."""
+        All-tickets page 27 → 95 ms at 1M after its tenth request)."""
         return self.filter(provider_id__in=list(provider_ids))
 
 

@@ -371,4 +371,3 @@ def start_from_closed(request, pk):
     messages.success(request, f"A new draft is started from {ticket.number}. Check every "
                      "detail, confirm the MCO process, and file it.")
     return redirect("ticket_change", draft.pk)
-
