@@ -38,7 +38,6 @@ from portal.access import Role
 from portal.forms import PortalForm, ReferenceChoiceField
 from portal.models import MCO, ComplaintType, User
 from portal.models.users import named_by
-from registration.memberships import approved_provider_ids
 from registration.models import Provider
 from tickets.models import CloseReason, Decision, State, Ticket, TicketClaim
 
@@ -374,11 +373,7 @@ def visible(user, *, listed=True):
     """Every ticket ``user`` may find here (R-SEC-1): never a draft. ``listed``: a provider
     user's providers also given as a list (``of_providers``, for the planner's estimate;
     one small query), which a lookup by key does not need."""
-    tickets = Ticket.objects.visible_to(user).exclude(state=State.DRAFT)
-    if listed and access.roles_of(user) == {Role.PROVIDER}:
-        tickets = tickets.of_providers(
-            approved_provider_ids(user).values_list("provider_id", flat=True))
-    return tickets
+    return Ticket.objects.visible_to(user, listed=listed).exclude(state=State.DRAFT)
 
 
 def page_of(user, data, *, sort=DEFAULT_SORT, number=1) -> Page:

@@ -117,3 +117,30 @@ def test_an_event_committed_late_is_not_skipped():
     after = body(api.get("/api/v1/events", {"after": start}))
     assert [e["action"] for e in after["events"]] == ["slow", "fast"]
     assert after["events"][-1]["id"] == fast.pk
+
+
+@pytest.mark.postgres
+def test_each_poll_is_planned_for_its_person_and_the_setting_ends_with_it(
+        billing_api, presented_ticket):
+    """Issue 14: a prepared statement polled again and again may get a generic plan made
+    for every person, which for a client of one provider walked the whole state's events.
+    The feed's query runs with per-poll plans; the connection keeps its own setting."""
+    def show():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    seen = []
+
+    def during_the_feed_query(execute, sql, params, many, context):
+        if '"tickets_ticketevent"' in sql and sql.startswith("SELECT") and not seen:
+            seen.append(None)  # SHOW runs through this wrapper too
+            seen[0] = show()
+        return execute(sql, params, many, context)
+
+    before = show()
+    with connection.execute_wrapper(during_the_feed_query):
+        page = body(billing_api.get("/api/v1/events", {"after": ""}))
+    assert [e["action"] for e in page["events"]]  # the billing agent's ticket's events
+    assert seen == ["force_custom_plan"]
+    assert show() == before != "force_custom_plan"
