@@ -66,8 +66,8 @@ class TicketQuerySet(models.QuerySet):
         ticket past draft. Anyone else: none.
 
         ``listed``: for a person whose only role is provider, their providers also given
-        as a list (``of_providers``; one small query), for queries that walk an order or
-        are run again and again (a page's keys, the API's feed)."""
+        as a list (``of_providers``; one small query), for a query that walks an order
+        and is prepared on its connection (the All-tickets page's keys)."""
         from registration.memberships import approved_provider_ids
 
         roles = access.roles_of(user)
@@ -90,8 +90,9 @@ class TicketQuerySet(models.QuerySet):
         ``visible_to``): from the memberships subquery alone PostgreSQL assumes an average
         person's number of providers, so a prepared statement's generic plan for a clinic
         of one provider walked the whole state's tickets in the page's order (issue 14: the
-        All-tickets page 27 → 95 ms at 1M after its tenth request; the API's feed 24 → 400
-        ms after its tenth poll)."""
+        All-tickets page 27 → 95 ms at 1M after its tenth request). Not for the API's feed,
+        where a billing agent's plans then read all its providers' events: there each
+        poll is planned for its person (``api.feed.read``)."""
         return self.filter(provider_id__in=list(provider_ids))
 
 
