@@ -18,8 +18,9 @@ that stays open at the steps where no deadline closes a ticket: never triaged, n
 answered by the MCO (sanction candidates), never decided by HFS. The backlog's share is
 set so that ``closed`` of all tickets are closed.
 
-Registration requests (one per 50 tickets, at least 100) with their providers, requester,
-decisions and registration clocks; most decided, some open and past their target.
+Registration requests (one per 50 tickets, at least ``MIN_REGISTRATIONS``) with their
+providers, requester, decisions and registration clocks; most decided, some open and past
+their target.
 
 Not loaded (no queue or home reads them): audit rows, notifications, attachments, clock
 changes. The HFS home's chart reads the monthly summary: its rows are counted from the
@@ -51,8 +52,15 @@ PROVIDERS = 1000
 AGENT_PROVIDERS = 50
 REQUESTERS = 20
 #: The newest tickets: Molina's, waiting for the provider's information (a state only the
-#: last few days' tickets are in, so at 10,000 tickets the filter could be empty).
-AWAITING_FLOOR = 3
+#: last few days' tickets are in, so at 10,000 tickets the filter could be empty), of the
+#: billing agent's providers: more than a page of them, so that the MCO's "awaiting the
+#: provider" filter and the agent's home and waiting page show a full page at every size
+#: (a page of 4 rows at 10k against 25 at 1M is not the same page; bench/queues.py's
+#: "rows shown").
+AWAITING_FLOOR = 30
+#: At least this many registration requests (one per 50 tickets): ~4% stay open, so the
+#: registration queue's first page is full at 10,000 tickets too.
+MIN_REGISTRATIONS = 750
 KINDS = ("triage", "info_window", "provider_info", "mco_response", "extension_cutoff",
          "provider_answer", "review_request", "review_submissions", "hfs_decision",
          "registration")
@@ -185,9 +193,11 @@ class Seeder:
         stuck = None
         if rng.random() < self.stuck_share:
             stuck = rng.choices(("triage", "response", "decision"), (25, 55, 20))[0]
-        if i >= self.n - AWAITING_FLOOR:  # so that filter has rows at every size
-            stuck, submitted = "awaiting", self.now - DAY * (3 - (self.n - i) / 10)
         provider_index = rng.randrange(len(self.ids["providers"]))
+        if i >= self.n - AWAITING_FLOOR:  # so that filter has rows at every size
+            stuck = "awaiting"
+            submitted = self.now - DAY * (3 - (self.n - i) / (2 * AWAITING_FLOOR))
+            provider_index = i % AGENT_PROVIDERS
         filer = "agent" if provider_index < AGENT_PROVIDERS else "filer"
         claims = 1 if rng.random() < 0.95 else rng.randint(2, 12)
         row = {
@@ -699,7 +709,7 @@ def load(count, *, now, closed=0.8, batch=50_000, progress=print):
                 written[name] = written.get(name, 0) + copy_rows(model, side[name])
         spent["copying"] += time.perf_counter() - t0
         progress(f"  {written['tickets']:,} tickets loaded")
-    requests = seeder.registration_requests(max(100, count // 50))
+    requests = seeder.registration_requests(max(MIN_REGISTRATIONS, count // 50))
     for name, model in (("requests", RegistrationRequest), ("providers", RequestedProvider),
                         ("individuals", RequestedIndividual),
                         ("decisions", RegistrationDecision)):

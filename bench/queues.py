@@ -348,13 +348,13 @@ def measure_pages(runs, only=""):
             samples.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200, (path, response.status_code)
         with CaptureQueriesContext(connection) as queries:
-            client.get(path)
+            response = client.get(path)
         slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
         samples.sort()
         measured.append({
             "name": name, "path": path, "p50": statistics.median(samples),
             "p95": percentile(samples, 0.95), "samples": samples,
-            "queries": len(queries), "sql_ms": sum(
+            "queries": len(queries), "rows": rows_shown(response.content), "sql_ms": sum(
                 float(q["time"]) for q in queries.captured_queries) * 1000,
             "slowest_ms": float(slowest["time"]) * 1000, "slowest": slowest["sql"],
             "explain": explain(slowest["sql"]),
@@ -362,6 +362,19 @@ def measure_pages(runs, only=""):
         print(f"  {name}: p50 {measured[-1]['p50']:.1f} ms, p95 {measured[-1]['p95']:.1f}"
               f" ms, {len(queries)} queries", flush=True)
     return measured
+
+
+def rows_shown(html):
+    """How many rows a page lists: table rows of its tables' bodies, items of its
+    collections (a home's waiting list) and its cards (the extension queue). A page that
+    shows fewer rows at one size than another is not the same page: its growth is not
+    history's."""
+    import re
+
+    bodies = re.findall(rb"<tbody>(.*?)</tbody>", html, re.S)
+    return (sum(body.count(b"<tr") for body in bodies)
+            + html.count(b'class="usa-collection__item"')
+            + html.count(b'<section class="usa-card'))
 
 
 def explain(sql):
@@ -399,8 +412,8 @@ def report(results):
     print()
     header = " | ".join(f"{size_name(r['tickets'])} p50 / p95" for r in results)
     print(f"| page | {header} | p95 {size_name(last['tickets'])} / "
-          f"{size_name(first['tickets'])} | SQL queries |")
-    print("|---|" + "---:|" * len(results) + "---:|---:|")
+          f"{size_name(first['tickets'])} | rows shown | SQL queries |")
+    print("|---|" + "---:|" * len(results) + "---:|---:|---:|")
     by_size = [{p["name"]: p for p in r["pages"]} for r in results]
     mismatched, missed = [], []
     for page in last["pages"]:
@@ -416,7 +429,8 @@ def report(results):
         times = " | ".join(f"{c['p50']:.1f} / {c['p95']:.1f}" for c in cells)
         query_text = " / ".join(str(c["queries"]) for c in cells) if len(counts) > 1 \
             else str(cells[0]["queries"])
-        print(f"| {name} | {times} | {ratio:.2f}{' **miss**' if miss else ''} | "
+        rows = " / ".join(str(c.get("rows", "?")) for c in cells)
+        print(f"| {name} | {times} | {ratio:.2f}{' **miss**' if miss else ''} | {rows} | "
               f"{query_text} |")
     print()
     if mismatched:

@@ -186,8 +186,9 @@ def filed_per_month_chart(months: int = 6, *, today=None) -> ColumnChart:
 
     last = metrics.month_of(today or timezone.now())
     scope = metrics.Scope(first_month=metrics.add_months(last, -(months - 1)), last_month=last)
-    counts = metrics.read_counts(scope, "month")
-    points = [(metrics.month_label(m), counts.get(m, {}).get("filed", 0)) for m in scope.months]
+    counts = metrics.read_counts(scope, "month", measures=[metrics.FILED.key])
+    points = [(metrics.month_label(m), metrics.FILED.value(counts.get(m, {})))
+              for m in scope.months]
     peak = max((value for _, value in points), default=0)
     total = sum(value for _, value in points)
     busiest = max(points, key=lambda p: p[1])[0] if peak else None

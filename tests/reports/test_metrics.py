@@ -48,6 +48,18 @@ def test_volumes_per_mco_and_complaint_type(story, molina, aetna, types):
     assert metrics.CLOSED_AT_TRIAGE.value(by_type[types["communications"].pk]) == 1
 
 
+def test_counts_of_named_measures_only_read_those(story):
+    """The HFS home's chart reads the one measure it shows (issue 14: the other ~40 a month
+    holds are not summed); its numbers are those of the full read."""
+    everything = counts(dimension="month")
+    filed = metrics.read_counts(Q1, "month", measures=[metrics.FILED.key])
+    assert {month: dict(c) for month, c in filed.items()} == {
+        month: {metrics.FILED.key: c[metrics.FILED.key]}
+        for month, c in everything.items() if metrics.FILED.key in c}
+    assert metrics.FILED.value(filed[JAN]) == 5
+    assert any(set(c) - {metrics.FILED.key} for c in everything.values())
+
+
 def test_filters_narrow_every_number(story, molina, types):
     only = metrics.Scope(JAN, MAR, mco_id=molina.pk,
                          complaint_type_id=types["prior-authorizations"].pk)
