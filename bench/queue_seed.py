@@ -53,11 +53,13 @@ AGENT_PROVIDERS = 50
 REQUESTERS = 20
 #: The newest tickets: Molina's, waiting for the provider's information (a state only the
 #: last few days' tickets are in, so at 10,000 tickets the filter could be empty), of the
-#: billing agent's providers: more than a page of them, so that the MCO's "awaiting the
-#: provider" filter and the agent's home and waiting page show a full page at every size
-#: (a page of 4 rows at 10k against 25 at 1M is not the same page; bench/queues.py's
-#: "rows shown").
+#: billing agent's providers but the last ``CLINIC_WAITING``, the clinic's (``clinic_user``):
+#: more than a page of them, so that the MCO's "awaiting the provider" filter and the
+#: agent's home and waiting page show a full page at every size (a page of 4 rows at 10k
+#: against 25 at 1M is not the same page; bench/queues.py's "rows shown"), and the clinic's
+#: home reads its waiting tickets at every size too.
 AWAITING_FLOOR = 30
+CLINIC_WAITING = 2
 #: At least this many registration requests (one per 50 tickets): ~4% stay open, so the
 #: registration queue's first page is full at 10,000 tickets too.
 MIN_REGISTRATIONS = 750
@@ -197,7 +199,8 @@ class Seeder:
         if i >= self.n - AWAITING_FLOOR:  # so that filter has rows at every size
             stuck = "awaiting"
             submitted = self.now - DAY * (3 - (self.n - i) / (2 * AWAITING_FLOOR))
-            provider_index = i % AGENT_PROVIDERS
+            provider_index = (AGENT_PROVIDERS if self.n - i <= CLINIC_WAITING
+                              else i % AGENT_PROVIDERS)
         filer = "agent" if provider_index < AGENT_PROVIDERS else "filer"
         claims = 1 if rng.random() < 0.95 else rng.randint(2, 12)
         row = {
