@@ -19,7 +19,9 @@ measured in turn, round after round (10k, 100k, 1m, 10k, ...), so a machine that
 busier or quieter during the run moves every size alike; a page's percentiles are of all
 its rounds' requests together. Each size runs in a process of its own; the last one prints the
 table for docs/PERFORMANCE.md: every page at every size, the ratio of the largest size's
-p95 to the smallest's, and the query count, which must be the same at every size (the run
+p95 to the smallest's, the rows each page shows at each size, the growth from the smallest
+size whose page shows as many rows as the largest's (at 10k a queue's page 40 can be its
+last page of 3 rows), and the query count, which must be the same at every size (the run
 fails otherwise). A page that misses p95 <= 50 ms at the largest size or grows more than
 1.5 times gets its slowest query printed with EXPLAIN (ANALYZE, BUFFERS).
 """
@@ -412,8 +414,8 @@ def report(results):
     print()
     header = " | ".join(f"{size_name(r['tickets'])} p50 / p95" for r in results)
     print(f"| page | {header} | p95 {size_name(last['tickets'])} / "
-          f"{size_name(first['tickets'])} | rows shown | SQL queries |")
-    print("|---|" + "---:|" * len(results) + "---:|---:|---:|")
+          f"{size_name(first['tickets'])} | rows shown | p95 growth, same rows | SQL queries |")
+    print("|---|" + "---:|" * len(results) + "---:|---:|---:|---:|")
     by_size = [{p["name"]: p for p in r["pages"]} for r in results]
     mismatched, missed = [], []
     for page in last["pages"]:
@@ -430,8 +432,13 @@ def report(results):
         query_text = " / ".join(str(c["queries"]) for c in cells) if len(counts) > 1 \
             else str(cells[0]["queries"])
         rows = " / ".join(str(c.get("rows", "?")) for c in cells)
+        # From the smallest size whose page shows as many rows as the largest size's: at
+        # 10k a queue's page 40 may be its last, of 3 rows, against 25 at 1M.
+        alike = next(n for n, c in enumerate(cells) if c.get("rows") == cells[-1].get("rows"))
+        same = (f"{cells[-1]['p95'] / cells[alike]['p95']:.2f} from "
+                f"{size_name(results[alike]['tickets'])}" if alike < len(cells) - 1 else "–")
         print(f"| {name} | {times} | {ratio:.2f}{' **miss**' if miss else ''} | {rows} | "
-              f"{query_text} |")
+              f"{same} | {query_text} |")
     print()
     if mismatched:
         print("Query counts that change with the number of tickets: " + "; ".join(mismatched))
