@@ -369,10 +369,10 @@ class Page:
         return (self.number - 1) * PAGE_SIZE + len(self.tickets)
 
 
-def visible(user, *, listed=True):
+def visible(user, *, listed):
     """Every ticket ``user`` may find here (R-SEC-1): never a draft. ``listed``: a provider
     user's providers also given as a list (``of_providers``, for the planner's estimate;
-    one small query), which a lookup by key does not need."""
+    one small query), which a lookup by key does not need; every caller says which."""
     return Ticket.objects.visible_to(user, listed=listed).exclude(state=State.DRAFT)
 
 
